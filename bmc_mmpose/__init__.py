@@ -9,6 +9,7 @@ from .version import __version__
 
 apply_compat_shims()
 
-from . import geometry  # noqa: E402,F401
+# Importing the subpackages runs their @register_module() decorators.
+from . import apis, datasets, evaluation, geometry, limits, models, visualization  # noqa: E402,F401
 
 __all__ = ['__version__']

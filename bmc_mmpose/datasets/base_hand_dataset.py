@@ -10,7 +10,7 @@ supervision switch and the ``num_3d_samples`` selection.
 import logging
 import os.path as osp
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset

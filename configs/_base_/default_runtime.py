@@ -7,7 +7,7 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # `save_best` names a metric of the val evaluator and needs `rule` (mmengine raises otherwise).
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='hand3d/EPE_3d_root_rel',
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='hand3d/EPE_rel_mean',
                     rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),

@@ -69,11 +69,11 @@ def fit_similarity_transform(source: np.ndarray,
     if mask is None:
         valid = np.ones((batch, num_points), dtype=bool)
     else:
-        valid = np.asarray(mask).astype(bool).reshape(batch, num_points) if np.asarray(mask).size == batch * \
-            num_points else None
-        if valid is None:
+        mask = np.asarray(mask)
+        if mask.size != batch * num_points:
             raise ValueError(f'procrustes: `mask` must have shape {(batch, num_points)} or {(num_points, )}, '
-                             f'got {np.asarray(mask).shape}')
+                             f'got {mask.shape}')
+        valid = mask.astype(bool).reshape(batch, num_points)
     weights = valid.astype(np.float64)[..., None]  # (B, J, 1)
     # Zero masked points first so NaN/inf there cannot leak into sums (0 * inf = nan).
     src = np.where(valid[..., None], src, 0.0)

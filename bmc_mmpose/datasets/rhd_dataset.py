@@ -1,0 +1,128 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+import os.path as osp
+import pickle
+from typing import List
+
+import numpy as np
+from mmpose.registry import DATASETS
+
+from bmc_mmpose.geometry.skeleton import NUM_JOINTS, RHD_TO_FREIHAND
+from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, mirror_annotation, require_file,
+                                require_key)
+
+RHD_IMAGE_SIZE = 320
+HAND_CHOICES = ('auto', 'mask', 'left', 'right')
+
+
+@DATASETS.register_module()
+class RHDHandDataset(BaseHandDataset):
+    """Rendered Hand Pose dataset (Zimmermann & Brox 2017) read from its original files.
+
+    Layout (``data_root`` = ``RHD_published_v2``)::
+
+        <data_root>/<split>/anno_<split>.pickle   dict {sample_id: {'xyz' (42, 3) m, 'uv_vis' (42, 3), 'K' (3, 3)}}
+        <data_root>/<split>/color/%05d.png         320x320 RGB
+        <data_root>/<split>/mask/%05d.png          segmentation (only read with ``hand='mask'``)
+
+    Joints 0-20 are the left hand, 21-41 the right hand, each wrist then every finger **tip -> palm**. One hand
+    per image is kept and converted at the border: reordered with ``RHD_TO_FREIHAND``, metres -> mm, and a left
+    hand is mirrored to a right hand (x -> -x, u -> W-1-u, K -> F K diag(-1, 1, 1), i.e. cx -> W-1-cx) with
+    ``mirrored=True`` so that ``HandCropAffine`` flips the image too; projection stays exact.
+
+    ``keypoints`` are RHD's stored ``uv`` (not re-projected); ``keypoints_visible`` is the ``uv_vis`` flag (or all
+    ones with ``visibility='all'``, since the synthetic labels of occluded joints are exact).
+
+    Args:
+        data_root (str): RHD root.
+        split (str): ``'training'`` or ``'evaluation'``.
+        hand (str): which hand to keep: ``'auto'`` the hand with more visible keypoints (``uv_vis[:, 2] == 1``,
+            as MengHao666/bihand/S2HAND), ties broken by the larger 2D joint box, then the right hand;
+            ``'mask'`` the hand with more segmentation pixels (hand3d's / Spurr's "dominant hand", reads
+            ``mask/%05d.png``); ``'left'`` / ``'right'`` that hand always.
+        visibility (str): ``'flag'`` (``uv_vis`` flag) or ``'all'``.
+        image_size (int): RHD image width (320), used for mirroring.
+        **kwargs: see :class:`BaseHandDataset` (``supervision``, ``num_3d_samples``, ``pipeline``, ...).
+    """
+
+    DATASET_NAME = 'rhd'
+    SPLITS = ('training', 'evaluation')
+
+    def __init__(self, data_root: str, split: str = 'training', hand: str = 'auto', visibility: str = 'flag',
+                 image_size: int = RHD_IMAGE_SIZE, **kwargs):
+        if hand not in HAND_CHOICES:
+            raise ValueError(f'RHDHandDataset: hand must be one of {HAND_CHOICES}, got {hand!r}')
+        if visibility not in ('flag', 'all'):
+            raise ValueError(f"RHDHandDataset: visibility must be 'flag' or 'all', got {visibility!r}")
+        self.hand = hand
+        self.visibility = visibility
+        self.image_size = image_size
+        super().__init__(data_root=data_root, split=split, **kwargs)
+
+    def _expected_layout(self) -> str:
+        return '<root>/{training,evaluation}/anno_<split>.pickle and color/%05d.png'
+
+    def _choose_left(self, sample_id: int, uv_vis: np.ndarray, mask_dir: str) -> bool:
+        if self.hand in ('left', 'right'):
+            return self.hand == 'left'
+        if self.hand == 'mask':
+            import cv2
+            path = require_file(osp.join(mask_dir, '%05d.png' % sample_id), "RHD segmentation mask (hand='mask')")
+            mask = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+            if mask is None:
+                raise IOError(f'{path}: cannot decode the RHD segmentation mask')
+            if mask.ndim == 3:
+                mask = mask[..., 0]
+            left = np.count_nonzero((mask > 1) & (mask < 18))
+            right = np.count_nonzero(mask > 17)
+            return bool(left > right)
+        visible = uv_vis[:, 2] == 1
+        n_left, n_right = int(visible[:NUM_JOINTS].sum()), int(visible[NUM_JOINTS:].sum())
+        if n_left != n_right:
+            return n_left > n_right
+
+        def area(uv):
+            span = uv.max(0) - uv.min(0)
+            return float(span[0] * span[1])
+
+        return area(uv_vis[:NUM_JOINTS, :2]) > area(uv_vis[NUM_JOINTS:, :2])
+
+    def _load_records(self) -> List[dict]:
+        split_dir = osp.join(self.data_root, self.split)
+        ann_path = require_file(osp.join(split_dir, f'anno_{self.split}.pickle'),
+                                'the RHD annotation pickle (dict sample_id -> {xyz, uv_vis, K})')
+        with open(ann_path, 'rb') as f:
+            annotations = pickle.load(f, encoding='latin1')
+        if not isinstance(annotations, dict):
+            raise ValueError(f'{ann_path}: expected a dict sample_id -> annotation, got {type(annotations).__name__}')
+        color_dir = require_file(osp.join(split_dir, 'color'), 'the RHD colour images color/%05d.png')
+        mask_dir = osp.join(split_dir, 'mask')
+        perm = np.asarray(RHD_TO_FREIHAND)
+        records = []
+        for sample_id in sorted(annotations):
+            anno = annotations[sample_id]
+            source = f'{ann_path} [sample {sample_id}]'
+            xyz = self._as_array(require_key(anno, 'xyz', source, '(42, 3) joints in metres'), (42, 3), source, 'xyz')
+            uv_vis = self._as_array(require_key(anno, 'uv_vis', source, '(42, 3) u, v, visible'), (42, 3), source,
+                                    'uv_vis')
+            cam_K = self._as_array(require_key(anno, 'K', source, '(3, 3) intrinsics'), (3, 3), source, 'K')
+            left = self._choose_left(int(sample_id), uv_vis, mask_dir)
+            offset = 0 if left else NUM_JOINTS
+            joints = perm + offset
+            uv = uv_vis[joints, :2]
+            visible = (uv_vis[joints, 2] == 1).astype(np.float32)
+            if self.visibility == 'all':
+                visible = np.ones(NUM_JOINTS, np.float32)
+            xyz_mm = xyz[joints] * 1000.
+            if left:
+                uv, xyz_mm, cam_K = mirror_annotation(uv, xyz_mm, cam_K, self.image_size)
+            records.append(dict(
+                img_path=osp.join(color_dir, '%05d.png' % int(sample_id)),
+                img_id=int(sample_id),
+                unique_id=int(sample_id),
+                keypoints=uv,
+                keypoints_visible=visible,
+                keypoints_3d=xyz_mm,
+                cam_K=cam_K,
+                bbox=bbox_from_keypoints(uv),
+                mirrored=left))
+        return records

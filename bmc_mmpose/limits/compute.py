@@ -1,0 +1,297 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+"""Data-driven BMC limits (Spurr et al. 2020, Sec. 3.1 and supplementary Sec. 1 "Approximation of Convex Hull").
+
+From 3D hands: min/max of bone lengths, root curvatures, root angles and joint angles, and per joint a convex
+hull of the (flexion, abduction) points simplified by Ramer-Douglas-Peucker and a greedy vertex removal (keep
+as many points inside as possible) down to exactly K vertices. Offline numpy code (not a training hot path).
+"""
+from typing import Dict, Tuple
+
+import numpy as np
+import torch
+
+from ..geometry.angles import joint_angles_and_frames, to_local
+from ..geometry.bones import bone_lengths, bone_vectors, safe_normalize
+from ..geometry.palm import palm_curvature, root_bone_angles
+from ..geometry.skeleton import ANGLE_BONES, REF_BONE, ROOT_BONES
+from .bmc_limits import BMCLimits
+
+#: Degeneracy thresholds in scale-normalised units (bone 9 -> 10 has length 1).
+MIN_BONE_LENGTH: float = 1e-3
+MIN_ROOT_NORMAL: float = 1e-3   # |unit(b_i+1) x unit(b_i)|: sine of the angle between neighbouring root bones
+MIN_AXIS_COMPONENT: float = 1e-6
+
+
+def measure_hands(joints: np.ndarray, batch_size: int = 4096) -> Dict[str, np.ndarray]:
+    """All BMC quantities of many hands and which hands are degenerate.
+
+    Args:
+        joints: ``(N, 21, 3)`` right hands, FreiHAND order, any length unit (each hand is normalised by its own
+            9 -> 10 bone).
+
+    Returns:
+        dict with ``bone_length (N, 20)``, ``root_curvature (N, 4)``, ``root_angle (N, 4)``, ``angles (N, 15, 2)``
+        (scale-normalised / radians), ``valid (N,)`` bool and ``reasons`` (dict of (N,) bool masks:
+        ``non_finite``, ``zero_reference_bone``, ``short_bone``, ``collinear_root_bones``, ``undefined_angle``).
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (21, 3):
+        raise ValueError(f'measure_hands: expected joints of shape (N, 21, 3), got {joints.shape}')
+    outputs = {key: [] for key in ('bone_length', 'root_curvature', 'root_angle', 'angles', 'non_finite',
+                                   'zero_reference_bone', 'short_bone', 'collinear_root_bones', 'undefined_angle')}
+    root_index = torch.as_tensor(ROOT_BONES)
+    angle_index = torch.as_tensor(ANGLE_BONES)
+    for start in range(0, len(joints), batch_size):
+        chunk = torch.from_numpy(joints[start:start + batch_size])
+        non_finite = ~torch.isfinite(chunk).all(dim=(1, 2))
+        chunk = torch.where(non_finite[:, None, None], torch.zeros_like(chunk), chunk)
+        reference = torch.linalg.vector_norm(bone_vectors(chunk)[:, REF_BONE], dim=-1)
+        scale_ok = reference > 1e-12 * chunk.abs().amax(dim=(1, 2)).clamp_min(1.0)
+        chunk = chunk / torch.where(scale_ok, reference, torch.ones_like(reference))[:, None, None]
+        bones = bone_vectors(chunk)
+        lengths = bone_lengths(chunk)
+        roots = bones[:, root_index]
+        normals_raw = torch.cross(safe_normalize(roots[:, 1:]), safe_normalize(roots[:, :-1]), dim=-1)
+        angles, frames = joint_angles_and_frames(chunk)
+        local = to_local(frames, safe_normalize(bones[:, angle_index]))
+        outputs['bone_length'].append(lengths)
+        outputs['root_curvature'].append(palm_curvature(roots))
+        outputs['root_angle'].append(root_bone_angles(roots))
+        outputs['angles'].append(angles)
+        outputs['non_finite'].append(non_finite)
+        outputs['zero_reference_bone'].append(~scale_ok & ~non_finite)
+        outputs['short_bone'].append((lengths < MIN_BONE_LENGTH).any(dim=-1))
+        outputs['collinear_root_bones'].append((torch.linalg.vector_norm(normals_raw, dim=-1)
+                                                < MIN_ROOT_NORMAL).any(dim=-1))
+        # Flexion is undefined when a bone points along its frame's y-axis (|d_x| + |d_z| ~ 0).
+        outputs['undefined_angle'].append(((local[..., 0].abs() + local[..., 2].abs()) < MIN_AXIS_COMPONENT)
+                                          .any(dim=-1) | ~torch.isfinite(angles).all(dim=(1, 2)))
+    result = {key: torch.cat(values).numpy() for key, values in outputs.items()}
+    reason_keys = ('non_finite', 'zero_reference_bone', 'short_bone', 'collinear_root_bones', 'undefined_angle')
+    reasons = {key: result.pop(key) for key in reason_keys}
+    # A later reason only counts when no earlier one applies (one reason per skipped hand).
+    taken = np.zeros(len(joints), dtype=bool)
+    for key in reason_keys:
+        reasons[key] = reasons[key] & ~taken
+        taken |= reasons[key]
+    result['valid'] = ~taken
+    result['reasons'] = reasons
+    return result
+
+
+# --- Hull approximation ---------------------------------------------------------------------------------------
+
+def _cross(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """2D cross product ``(a - o) x (b - o)`` (broadcasting over leading dimensions)."""
+    return (a[..., 0] - o[..., 0]) * (b[..., 1] - o[..., 1]) - (a[..., 1] - o[..., 1]) * (b[..., 0] - o[..., 0])
+
+
+def convex_hull(points: np.ndarray) -> np.ndarray:
+    """Convex hull vertices, counter-clockwise, no repeated or collinear vertices.
+
+    Uses scipy's Qhull when available, else Andrew's monotone chain.
+
+    Args:
+        points: ``(N, 2)``.
+
+    Returns:
+        ``(M, 2)``; M may be 1 or 2 for degenerate (single-point or collinear) input.
+    """
+    pts = np.unique(np.asarray(points, dtype=np.float64), axis=0)  # sorted by x, then y
+    if len(pts) <= 2:
+        return pts
+    try:
+        from scipy.spatial import ConvexHull, QhullError
+        try:
+            return pts[ConvexHull(pts).vertices]  # 2D vertices are counter-clockwise
+        except QhullError:  # collinear points: fall through to the monotone chain
+            pass
+    except ImportError:
+        pass
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    def half(sequence):
+        chain = []
+        for point in sequence:
+            while len(chain) >= 2 and cross(chain[-2], chain[-1], point) <= 0:
+                chain.pop()
+            chain.append(point)
+        return chain
+
+    as_list = pts.tolist()
+    lower, upper = half(as_list), half(as_list[::-1])
+    return np.array(lower[:-1] + upper[:-1], dtype=np.float64)
+
+
+def _rdp_open(chain: np.ndarray, epsilon: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker on an open polyline ``(M, 2)``; returns a boolean keep mask."""
+    keep = np.zeros(len(chain), dtype=bool)
+    keep[[0, -1]] = True
+    stack = [(0, len(chain) - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        segment = chain[last] - chain[first]
+        inner = chain[first + 1:last] - chain[first]
+        seg_len = np.hypot(*segment)
+        if seg_len > 0:
+            dist = np.abs(segment[0] * inner[:, 1] - segment[1] * inner[:, 0]) / seg_len
+        else:
+            dist = np.hypot(inner[:, 0], inner[:, 1])
+        index = int(np.argmax(dist))
+        if dist[index] > epsilon:
+            split = first + 1 + index
+            keep[split] = True
+            stack += [(first, split), (split, last)]
+    return keep
+
+
+def rdp_closed_polygon(polygon: np.ndarray, epsilon: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker simplification of a closed polygon ``(M, 2)`` (vertex order kept).
+
+    The polygon is split at its first vertex and the vertex farthest from it; both chains are simplified.
+    """
+    if len(polygon) <= 3:
+        return polygon
+    far = int(np.argmax(np.hypot(*(polygon - polygon[0]).T)))
+    first_chain = polygon[:far + 1]
+    second_chain = np.concatenate([polygon[far:], polygon[:1]])
+    keep = np.zeros(len(polygon), dtype=bool)
+    keep[:far + 1] |= _rdp_open(first_chain, epsilon)
+    keep_second = _rdp_open(second_chain, epsilon)
+    keep[far:] |= keep_second[:-1]
+    keep[0] |= keep_second[-1]
+    return polygon[keep]
+
+
+def _points_in_triangles(points: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``(M, N)`` bool: point n strictly on the far side of chord a-c within triangle (a, b, c), CCW polygons.
+
+    These are the points lost when vertex b is removed from a CCW convex polygon (points on the new edge stay
+    inside).
+    """
+    p = points[None]
+    a, b, c = a[:, None], b[:, None], c[:, None]
+    return (_cross(a, c, p) < 0) & (_cross(a, b, p) >= 0) & (_cross(b, c, p) >= 0)
+
+
+def greedy_reduce(polygon: np.ndarray, points: np.ndarray, num_vertices: int) -> np.ndarray:
+    """Remove vertices of a CCW convex polygon one at a time until ``num_vertices`` remain.
+
+    Each step removes the vertex whose removal loses the fewest of ``points`` (ties: the smallest cut-off
+    area), i.e. the hull keeps as many points inside as possible (supplementary Sec. 1).
+    """
+    polygon = np.asarray(polygon, dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
+    inside = np.ones(len(points), dtype=bool)
+    while len(polygon) > num_vertices:
+        prev_v, next_v = np.roll(polygon, 1, axis=0), np.roll(polygon, -1, axis=0)
+        lost = _points_in_triangles(points[inside], prev_v, polygon, next_v).sum(axis=1)
+        area = 0.5 * np.abs(_cross(prev_v, polygon, next_v))
+        remove = int(np.lexsort((area, lost))[0])
+        lost_mask = _points_in_triangles(points[inside], prev_v[remove:remove + 1], polygon[remove:remove + 1],
+                                         next_v[remove:remove + 1])[0]
+        inside[np.nonzero(inside)[0][lost_mask]] = False
+        polygon = np.delete(polygon, remove, axis=0)
+    return polygon
+
+
+def pad_polygon(polygon: np.ndarray, num_vertices: int) -> np.ndarray:
+    """Insert midpoints of the longest edges until the polygon has ``num_vertices`` vertices (shape unchanged)."""
+    polygon = np.asarray(polygon, dtype=np.float64)
+    while len(polygon) < num_vertices:
+        lengths = np.hypot(*(np.roll(polygon, -1, axis=0) - polygon).T)
+        k = int(np.argmax(lengths))
+        midpoint = 0.5 * (polygon[k] + polygon[(k + 1) % len(polygon)])
+        polygon = np.insert(polygon, k + 1, midpoint, axis=0)
+    return polygon
+
+
+def approximate_hull(points: np.ndarray, num_vertices: int = 10, rdp_epsilon: float = 1e-2,
+                     min_extent: float = 1e-6) -> np.ndarray:
+    """Convex hull -> Ramer-Douglas-Peucker -> greedy removal, exactly ``num_vertices`` CCW vertices.
+
+    If RDP leaves fewer than ``num_vertices`` vertices the greedy removal starts from the full convex hull
+    instead; a hull with fewer vertices than wanted is padded with edge midpoints. Degenerate point sets (all
+    equal or collinear) are widened by ``min_extent`` so that the polygon has an interior.
+
+    Args:
+        points: ``(N, 2)`` (flexion, abduction) radians.
+        num_vertices: K (>= 3).
+        rdp_epsilon: RDP tolerance, radians.
+
+    Returns:
+        ``(K, 2)`` counter-clockwise.
+    """
+    if num_vertices < 3:
+        raise ValueError(f'approximate_hull: num_vertices must be >= 3, got {num_vertices}')
+    points = np.asarray(points, dtype=np.float64)
+    hull = convex_hull(points)
+    if len(hull) < 3:
+        low, high = points.min(axis=0) - min_extent, points.max(axis=0) + min_extent
+        hull = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
+    simplified = rdp_closed_polygon(hull, rdp_epsilon)
+    start = simplified if len(simplified) >= num_vertices else hull
+    return pad_polygon(greedy_reduce(start, points, num_vertices), num_vertices)
+
+
+def compute_bmc_limits(joints: np.ndarray, num_hull_points: int = 10, rdp_epsilon: float = 1e-2,
+                       source: str = 'data', version: str = '1', batch_size: int = 4096) -> BMCLimits:
+    """All BMC limits from 3D hands (min/max of every quantity; hulls as in supplementary Sec. 1).
+
+    Args:
+        joints: ``(N, 21, 3)`` right hands in FreiHAND order, any length unit (each hand is normalised by its
+            9 -> 10 bone). Convert other joint orders and mirror left hands first.
+        num_hull_points: K, vertices per hull.
+        rdp_epsilon: Ramer-Douglas-Peucker tolerance, radians.
+        source, version: stored in the result.
+
+    Returns:
+        BMCLimits; ``meta`` holds ``num_samples``, ``num_used``, ``num_skipped`` and ``skipped`` (count per
+        reason: non-finite values, zero reference bone, bone shorter than 1e-3, collinear neighbouring root
+        bones, undefined joint angle).
+
+    Raises:
+        ValueError: fewer than 3 non-degenerate hands.
+    """
+    measured = measure_hands(joints, batch_size)
+    valid = measured['valid']
+    if valid.sum() < 3:
+        raise ValueError(f'compute_bmc_limits: need at least 3 non-degenerate hands, got {int(valid.sum())} of '
+                         f'{len(valid)} (skipped: {_count_reasons(measured["reasons"])})')
+    lengths, curvature = measured['bone_length'][valid], measured['root_curvature'][valid]
+    root_angle, angles = measured['root_angle'][valid], measured['angles'][valid]
+    hulls = np.stack([approximate_hull(angles[:, j], num_hull_points, rdp_epsilon) for j in range(15)])
+    boxes = np.stack([angles.min(axis=0), angles.max(axis=0)], axis=1)
+    meta = {
+        'num_samples': int(len(valid)), 'num_used': int(valid.sum()), 'num_skipped': int((~valid).sum()),
+        'skipped': _count_reasons(measured['reasons']), 'num_hull_points': int(num_hull_points),
+        'rdp_epsilon': float(rdp_epsilon),
+        'hull_coverage': [float(x) for x in _hull_coverage(angles, hulls)],
+    }
+    return BMCLimits(
+        bone_length_min=lengths.min(axis=0), bone_length_max=lengths.max(axis=0),
+        root_curvature_min=curvature.min(axis=0), root_curvature_max=curvature.max(axis=0),
+        root_angle_min=root_angle.min(axis=0), root_angle_max=root_angle.max(axis=0),
+        hulls=hulls, boxes=boxes, source=source, version=version, meta=meta)
+
+
+def _count_reasons(reasons: Dict[str, np.ndarray]) -> Dict[str, int]:
+    return {key: int(mask.sum()) for key, mask in reasons.items()}
+
+
+def _hull_coverage(angles: np.ndarray, hulls: np.ndarray) -> np.ndarray:
+    """Fraction of the angle points ``(N, 15, 2)`` inside each hull ``(15, K, 2)``."""
+    from ..geometry.hulls import points_in_hulls
+    inside = points_in_hulls(torch.from_numpy(angles), torch.from_numpy(hulls)).numpy()
+    return inside.mean(axis=0)
+
+
+def hull_coverage(limits: BMCLimits, joints: np.ndarray) -> Tuple[np.ndarray, int]:
+    """Fraction of non-degenerate ``joints (N, 21, 3)`` whose angles lie in each hull, and the number used."""
+    measured = measure_hands(joints)
+    angles = measured['angles'][measured['valid']]
+    return _hull_coverage(angles, limits.hulls), int(measured['valid'].sum())

@@ -1,0 +1,108 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+from typing import Optional
+
+import numpy as np
+from mmpose.models.pose_estimators import TopdownPoseEstimator
+from mmpose.registry import MODELS
+from mmpose.utils.typing import InstanceList, OptConfigType, PixelDataList, SampleList
+
+
+def _homogeneous(mats: np.ndarray) -> np.ndarray:
+    """(B, 2, 3) affine maps -> (B, 3, 3) with last row [0, 0, 1]."""
+    last = np.zeros_like(mats[:, :1])
+    last[:, 0, 2] = 1
+    return np.concatenate((mats, last), axis=1)
+
+
+@MODELS.register_module()
+class Hand3DEstimator(TopdownPoseEstimator):
+    """Top-down 3D hand estimator: backbone + :class:`Hand25DHead`, predictions in the original image's frame.
+
+    Training and the network forward are :class:`TopdownPoseEstimator`'s. :meth:`add_pred_to_datasample` maps
+    the head's crop-level predictions back to the image the annotations live in (``docs/architecture.md``):
+
+    - 2D: ``keypoints = warp_mat^-1 (keypoints_crop)`` with the (2, 3) ``metainfo['warp_mat']`` (annotation-frame
+      pixels -> crop pixels); ``keypoints_crop`` keeps the crop pixels.
+    - 3D: the crop camera differs from the original one by the augmentation rotation about the optical axis,
+      ``X_crop = R_z X`` with ``K_crop = H K_orig R_z^T`` (``HandCropAffine``), hence
+      ``X = K_orig^-1 H^-1 K_crop X_crop``. This matrix is the identity without rotation (always at test time,
+      where the crop is a pure scale + shift) and reduces to ``R_z^T`` otherwise; in all cases the result
+      projects with ``K_orig`` exactly onto the mapped 2D keypoints and keeps every depth unchanged (its last
+      row is [0, 0, 1]). It is applied to ``keypoints_3d_norm`` and ``keypoints_3d``.
+    - Left hands mirrored by the dataset stay mirrored: ``warp_mat`` and ``cam_K_orig`` describe the (mirrored)
+      annotation frame, the frame of ``gt_instances`` and of the metrics.
+
+    ``keypoints_visible`` is set from the scores; ``bboxes`` / ``bbox_scores`` are copied from ``gt_instances``
+    when present. Flip test-time augmentation is rejected (a flipped right hand is a left hand).
+
+    Args: see :class:`mmpose.models.TopdownPoseEstimator`.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: OptConfigType = None,
+                 head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptConfigType = None,
+                 metainfo: Optional[dict] = None):
+        if test_cfg and test_cfg.get('flip_test', False):
+            raise ValueError('Hand3DEstimator: test_cfg.flip_test=True is not supported: flipping the image turns '
+                             'the right hand the model predicts into a left hand. Set flip_test=False.')
+        super().__init__(backbone=backbone, neck=neck, head=head, train_cfg=train_cfg, test_cfg=test_cfg,
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg, metainfo=metainfo)
+
+    def add_pred_to_datasample(self, batch_pred_instances: InstanceList, batch_pred_fields: Optional[PixelDataList],
+                               batch_data_samples: SampleList) -> SampleList:
+        """Map crop-level predictions to the original image and camera and store them in ``pred_instances``.
+
+        Args:
+            batch_pred_instances (list[InstanceData]): head outputs, crop frame (see :meth:`Hand25DHead.predict`).
+            batch_pred_fields (list[PixelData], optional): unused (no pixel outputs); kept for the signature.
+            batch_data_samples (list[PoseDataSample]): with ``metainfo`` ``warp_mat`` (2, 3), ``cam_K`` (3, 3)
+                crop K and ``cam_K_orig`` (3, 3); without ``warp_mat`` the crop is taken to be the image.
+
+        Returns:
+            list[PoseDataSample]: the samples with ``pred_instances`` per the contract.
+        """
+        if len(batch_pred_instances) != len(batch_data_samples):
+            raise ValueError(f'Hand3DEstimator: {len(batch_pred_instances)} predictions for '
+                             f'{len(batch_data_samples)} samples')
+        metas = [d.metainfo for d in batch_data_samples]
+        has_warp = np.array(['warp_mat' in m for m in metas])
+        for i, m in enumerate(metas):
+            if has_warp[i] and ('cam_K' not in m or 'cam_K_orig' not in m):
+                raise KeyError(f'Hand3DEstimator: sample {i} ({m.get("img_path")}) has "warp_mat" but lacks '
+                               '"cam_K" / "cam_K_orig" in its metainfo; expected PackHand3DInputs after '
+                               'HandCropAffine')
+        eye = np.eye(3)
+        warp = np.stack([_homogeneous(np.asarray(m['warp_mat'], np.float64).reshape(1, 2, 3))[0]
+                         if has_warp[i] else eye for i, m in enumerate(metas)])
+        k_crop = np.stack([np.asarray(m['cam_K'], np.float64).reshape(3, 3) if has_warp[i] else eye
+                           for i, m in enumerate(metas)])
+        k_orig = np.stack([np.asarray(m['cam_K_orig'], np.float64).reshape(3, 3) if has_warp[i] else eye
+                           for i, m in enumerate(metas)])
+        warp_inv = np.linalg.inv(warp)  # (B, 3, 3) crop px -> original px
+        crop_to_orig = np.linalg.inv(k_orig) @ warp_inv @ k_crop  # (B, 3, 3) crop camera -> original camera
+
+        keypoints_crop = np.concatenate([p.keypoints_crop for p in batch_pred_instances]).astype(np.float64)
+        keypoints = np.einsum('bij,bnj->bni', warp_inv[:, :2, :2], keypoints_crop) + warp_inv[:, None, :2, 2]
+        rotated = {
+            key: np.einsum('bij,bnj->bni', crop_to_orig,
+                           np.concatenate([getattr(p, key) for p in batch_pred_instances]).astype(np.float64))
+            for key in ('keypoints_3d_norm', 'keypoints_3d')
+        }
+        for i, (pred, sample) in enumerate(zip(batch_pred_instances, batch_data_samples)):
+            pred.keypoints = keypoints[i:i + 1].astype(np.float32)
+            for key, value in rotated.items():
+                pred.set_field(value[i:i + 1].astype(np.float32), key)
+            if 'keypoints_visible' not in pred:
+                pred.keypoints_visible = pred.keypoint_scores
+            gt_instances = sample.get('gt_instances', None)
+            if gt_instances is not None:
+                for key in ('bboxes', 'bbox_scores'):
+                    if key in gt_instances:
+                        pred.set_field(gt_instances.get(key), key)
+            sample.pred_instances = pred
+        return batch_data_samples

@@ -1,0 +1,36 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+# The BMC model of Spurr et al. (ECCV 2020), Sec. 4 and supp. Sec. 8: ResNet-50 on a 128x128 crop, the last
+# linear layer regressing 21 x (u, v, z_r) (Hand25DHead, mode='regression'), closed-form Z-root (Iqbal et al.
+# 2018) refined by the supp. Tab. 6 MLP (ZRootRefiner, built by the head), losses of Eq. 10 with the weights of
+# supp. Sec. 8. Experiment configs add `head.bmc_loss` and pick the data.
+#
+# Backbone swap (one line, plus the head's input channels; see configs/bmc/README.md):
+#   model = dict(backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None), head=dict(in_channels=512))
+# Pretrained weights: none are downloaded by default (init_cfg=None). For ImageNet weights set
+#   model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')))
+# (mmengine fetches torchvision's resnet50 the first time; or give a local .pth path as `checkpoint`).
+model = dict(
+    type='Hand3DEstimator',
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+    backbone=dict(type='ResNet', depth=50, init_cfg=None),
+    head=dict(
+        type='Hand25DHead',
+        in_channels=2048,
+        input_size=(128, 128),
+        mode='regression',  # 'heatmap' = latent 2.5D heatmaps of Iqbal et al. (see bmc/rhd3d_fh2d_heatmap.py)
+        zroot_refiner=dict(type='ZRootRefiner', use_batchnorm=True, detach_inputs=False),
+        zroot_range=(1.0, 500.0),
+        loss_2d_weight=1.0,
+        loss_zr_weight=5.0,
+        loss_zroot_weight=1.0,
+        loss_zroot_closed_form_weight=0.0,
+        loss_2d_unit='normalized',
+        bmc_loss=None,
+        default_ref_bone_length=40.0),
+    # Flip TTA is rejected by Hand3DEstimator (a flipped right hand is a left hand).
+    test_cfg=dict(flip_test=False))
+
+# The metric reads this model's pred_instances (docs/architecture.md).
+val_evaluator = dict(type='Hand3DMetric')
+test_evaluator = val_evaluator

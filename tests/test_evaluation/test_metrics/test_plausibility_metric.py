@@ -1,0 +1,60 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+import numpy as np
+import pytest
+import torch
+
+from bmc_mmpose.evaluation.metrics import HandPlausibilityMetric
+from ._samples import make_sample, random_hand
+
+
+class _FakeBMCLoss:
+    """Stands in for BMCLoss.terms with known violations: hand i violates bone i (if i < 20) only."""
+
+    def __init__(self):
+        self.seen = None
+
+    def terms(self, joints):
+        self.seen = joints
+        batch = joints.shape[0]
+        bl = torch.zeros(batch, 20, dtype=torch.bool)
+        bl[0, :2] = True
+        ja = torch.zeros(batch, 15, dtype=torch.bool)
+        ja[1, 0] = True
+        return dict(loss_bl=torch.arange(batch, dtype=torch.float32), loss_rb=torch.zeros(batch),
+                    loss_a=torch.ones(batch), violation_bone_length=bl,
+                    violation_root_curvature=torch.zeros(batch, 4, dtype=torch.bool),
+                    violation_root_angle=torch.zeros(batch, 4, dtype=torch.bool), violation_joint_angle=ja)
+
+
+def test_aggregation_with_known_violations():
+    rng = np.random.default_rng(0)
+    hands = [random_hand(rng) for _ in range(4)]
+    metric = HandPlausibilityMetric(eval_gt=True)
+    fake = _FakeBMCLoss()
+    metric._loss = fake
+    metric.process({}, [make_sample(h, h, idx=i) for i, h in enumerate(hands)])
+    res = metric.evaluate(4)
+    # scale-normalised input: bone 9->10 of the prediction has length 1
+    np.testing.assert_allclose(torch.linalg.norm(fake.seen[:, 9] - fake.seen[:, 10], dim=-1).numpy(), 1.0,
+                               rtol=1e-5)
+    assert res['plausibility/hands_bone_length'] == pytest.approx(0.25)
+    assert res['plausibility/elements_bone_length'] == pytest.approx(2 / 80)
+    assert res['plausibility/hands_joint_angle'] == pytest.approx(0.25)
+    assert res['plausibility/elements_joint_angle'] == pytest.approx(1 / 60)
+    assert res['plausibility/hands_root_angle'] == 0.0
+    assert res['plausibility/hands_any'] == pytest.approx(0.5)
+    assert res['plausibility/loss_bl'] == pytest.approx(1.5) and res['plausibility/loss_a'] == 1.0
+    assert res['plausibility/gt_num_hands'] == 4.0 and 'plausibility/gt_hands_any' in res
+
+
+def test_with_real_bmc_loss():
+    bmc = pytest.importorskip('bmc_mmpose.models.losses.bmc_loss', reason='BMCLoss (issue 3/4) not available yet')
+    rng = np.random.default_rng(1)
+    hands = [random_hand(rng) for _ in range(3)]
+    metric = HandPlausibilityMetric()
+    metric.process({}, [make_sample(h, h, idx=i) for i, h in enumerate(hands)])
+    res = metric.evaluate(3)
+    assert isinstance(metric.bmc_loss, bmc.BMCLoss)
+    # random point clouds are not hands: they must violate the limits
+    assert res['plausibility/hands_any'] > 0
+    assert all(0.0 <= v <= 1.0 for k, v in res.items() if '/hands_' in k or '/elements_' in k)
