@@ -23,8 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bmc_mmpose.geometry.skeleton import (ANGLE_BONES, JOINT_NAMES, MANO_TO_FREIHAND,  # noqa: E402
-                                          RHD_TO_FREIHAND)
+from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, MANO_TO_FREIHAND, RHD_TO_FREIHAND  # noqa: E402
 from bmc_mmpose.limits import BMCLimits, compute_bmc_limits, measure_hands, save_bmc_limits  # noqa: E402
 
 ORDERS = {'freihand': None, 'rhd': RHD_TO_FREIHAND, 'mano': MANO_TO_FREIHAND}
@@ -39,7 +38,7 @@ def parse_args(argv=None):
                         help='dotted key of the dataset config inside --dataset-config')
     parser.add_argument('--out', required=True, help='output JSON path')
     parser.add_argument('--num-hull-points', type=int, default=10, help='K, vertices per hull')
-    parser.add_argument('--rdp-epsilon', type=float, default=1e-2, help='Ramer-Douglas-Peucker tolerance (rad)')
+    parser.add_argument('--rdp-epsilon', type=float, default=1e-3, help='Ramer-Douglas-Peucker tolerance (rad)')
     parser.add_argument('--source', default=None, help='source description stored in the file')
     parser.add_argument('--version', default='1', help='version string stored in the file')
     parser.add_argument('--plot', help='write the supplementary Fig. 1-style figure of all 15 joints here (PNG)')

@@ -3,6 +3,7 @@
 
     python tools/demo.py IMAGE --config CFG [--checkpoint CKPT] [--bbox X1 Y1 X2 Y2] [--hand right|left]
         [--K FX FY CX CY] [--ref-bone-length MM] [--limits literature] [--out-dir DIR] [--device cpu]
+        [--cfg-options KEY=VALUE ...]
 
 The PNG shows the 2D overlay and the 3D skeleton seen from the camera and from above (supp. Fig. 3 style); the
 JSON holds 2D keypoints (px), 3D joints (mm and reference-bone units, OpenCV camera frame), joint angles
@@ -19,6 +20,7 @@ import sys
 from typing import Any, Dict, List, Optional
 
 import numpy as np
+from mmengine.config import DictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -37,6 +39,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'to skip)')
     parser.add_argument('--out-dir', default='demo_out', help='where the PNG and the JSON go')
     parser.add_argument('--device', default='cpu', help='torch device')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None, metavar='KEY=VALUE',
+                        help='override config settings, e.g. model.backbone.depth=18 model.head.in_channels=512')
     return parser.parse_args(argv)
 
 
@@ -81,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, str]:
         raise FileNotFoundError(f'demo: image {args.image!r} does not exist')
     if args.checkpoint is None:
         print('demo: no --checkpoint given, the model has random weights (smoke test only)')
-    model = init_hand3d_model(args.config, args.checkpoint, device=args.device)
+    model = init_hand3d_model(args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     cam_k = None
     if args.K is not None:
         fx, fy, cx, cy = args.K

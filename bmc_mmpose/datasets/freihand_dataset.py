@@ -63,8 +63,9 @@ class FreiHandDataset(BaseHandDataset):
     and logged); for the evaluation split without released 3D it is ``scale * 1000``.
 
     Splits of the training set (deterministic, documented): ``'val'`` holds ``num_val`` (default
-    ``round(N * val_fraction)``) unique hands chosen by ``RandomState(split_seed).permutation(N)``, ``'train'`` the rest, ``'all'`` everything;
-    ``unique_id`` = annotation index, so the four versions of a validation hand never land in ``'train'``.
+    ``round(N * val_fraction)``) unique hands chosen by ``RandomState(split_seed).permutation(N)``, ``'train'``
+    the rest, ``'all'`` everything; ``unique_id`` = annotation index, so the four versions of a validation hand
+    never land in ``'train'``.
     ``'evaluation'`` is the official test split: with ``evaluation_xyz.json`` present it has 3D and 2D labels
     (``has_3d_eval = 1``), without it the keypoints are zeros, ``keypoints_visible = 0``, the box is the whole
     image and only ``cam_K`` and ``ref_bone_length`` (from ``evaluation_scale.json``) are known.
@@ -87,8 +88,8 @@ class FreiHandDataset(BaseHandDataset):
     SPLITS = ('train', 'val', 'all', 'evaluation')
 
     def __init__(self, data_root: str, split: str = 'train', versions: Sequence[int] = (0, 1, 2, 3),
-                 val_fraction: float = 0.1, num_val: Optional[int] = None, split_seed: int = 0, use_eval_3d: bool = True,
-                 image_size: int = FREIHAND_IMAGE_SIZE, **kwargs):
+                 val_fraction: float = 0.1, num_val: Optional[int] = None, split_seed: int = 0,
+                 use_eval_3d: bool = True, image_size: int = FREIHAND_IMAGE_SIZE, **kwargs):
         versions = tuple(int(v) for v in versions)
         if not versions or any(v not in range(FREIHAND_NUM_VERSIONS) for v in versions) or \
                 len(set(versions)) != len(versions):

@@ -41,7 +41,8 @@ class HO3DHandDataset(BaseHandDataset):
     = 0, ``has_3d = has_3d_eval = 0``, ``ref_bone_length = 0``, the given box, and the extra keys ``root_3d``
     (1, 3) mm (OpenCV) and ``has_root_3d`` (1,). With ``evaluation_xyz.json`` present (and ``use_eval_3d``) the
     evaluation split gets full 3D labels instead (``has_3d_eval = 1``; ``has_3d`` follows ``supervision``).
-    Every HO-3D sample carries ``root_3d`` / ``has_root_3d`` so the keys are uniform.
+    Every HO-3D sample carries ``root_3d`` / ``has_root_3d`` so the keys are uniform; ``root_3d`` stays in the
+    camera frame of the original image (``HandCropAffine`` rotates only ``keypoints_3d``; the depth is the same).
 
     Args:
         data_root (str): HO-3D root (``HO3D_v2`` or ``HO3D_v3``).

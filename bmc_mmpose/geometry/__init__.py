@@ -2,13 +2,15 @@
 """Pure, batched torch geometry of the hand (no registry)."""
 from .angles import (hand_joint_angles, joint_angles_and_frames, local_angles, local_direction_from_angles,
                      rotation_from_angles, to_local)
+from .camera import affine_to_homogeneous, back_project, normalized_rays, project
 from .bones import (bone_lengths, bone_vectors, interval_loss, interval_violation, safe_atan2, safe_norm,
                     safe_normalize, vector_angle)
 from .hulls import (angular_l1_distance, box_loss, hull_distance, hull_loss, hull_loss_and_inside,
                     nearest_points_on_hulls, points_in_boxes, points_in_hulls)
-from .kinematics import (forward_kinematics, template_bone_lengths, template_hand, template_root_bones)
+from .kinematics import forward_kinematics, template_bone_lengths, template_hand, template_root_bones
 from .palm import (first_layer_frames, first_layer_x_axes, frames_from_axes, palm_curvature, root_bone_angles,
                    root_bone_normals, root_bones, root_edge_normals)
+from .zroot import reconstruct_joints_3d, relative_depths, zroot_closed_form
 from .skeleton import (ANGLE_BONES, BONE_CHILDREN, BONE_LAYERS, BONE_PARENTS, FINGERS, FREIHAND_TO_MANO,
                        FREIHAND_TO_RHD, JOINT_NAMES, MANO_TO_FREIHAND, NUM_BONES, NUM_JOINTS, PARENTS, REF_BONE,
                        REF_BONE_JOINTS, RHD_TO_FREIHAND, ROOT_BONES, ROOT_JOINT, inverse_permutation)
@@ -23,5 +25,7 @@ __all__ = [
     'rotation_from_angles', 'to_local', 'joint_angles_and_frames', 'hand_joint_angles', 'points_in_hulls',
     'nearest_points_on_hulls', 'angular_l1_distance', 'hull_distance', 'hull_loss', 'hull_loss_and_inside',
     'points_in_boxes', 'box_loss',
-    'forward_kinematics', 'template_bone_lengths', 'template_root_bones', 'template_hand'
+    'forward_kinematics', 'template_bone_lengths', 'template_root_bones', 'template_hand',
+    'affine_to_homogeneous', 'back_project', 'normalized_rays', 'project', 'reconstruct_joints_3d', 'relative_depths',
+    'zroot_closed_form'
 ]

@@ -40,9 +40,12 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-from .bones import ATAN2_EPS, DEFAULT_EPS, bone_vectors, safe_atan2, safe_normalize
+from .bones import DEFAULT_EPS, bone_vectors, safe_atan2, safe_normalize
 from .palm import first_layer_frames
 from .skeleton import BONE_LAYERS, ROOT_BONES
+
+#: Floor of the xz-projection length in the abduction atan2 (abduction error at most ~1e-12 rad).
+_IN_PLANE_EPS: float = 1e-12
 
 
 def local_angles(local_directions: Tensor) -> Tensor:
@@ -57,7 +60,7 @@ def local_angles(local_directions: Tensor) -> Tensor:
     d_x, d_y, d_z = local_directions.unbind(dim=-1)
     flexion = safe_atan2(d_x, d_z)
     # Length of the xz-projection; the floor keeps sqrt' finite where the bone is exactly along y.
-    in_plane = (d_x.square() + d_z.square()).clamp_min(ATAN2_EPS * ATAN2_EPS * 1e-6).sqrt()
+    in_plane = (d_x.square() + d_z.square()).clamp_min(_IN_PLANE_EPS**2).sqrt()
     abduction = safe_atan2(d_y, in_plane)
     return torch.stack([flexion, abduction], dim=-1)
 

@@ -11,8 +11,8 @@ from torch import Tensor
 from .skeleton import BONE_CHILDREN, BONE_PARENTS
 
 #: Vectors shorter than this (in the input's unit; scale-normalised hands have bones of length ~1) count as
-#: degenerate. Below it :func:`safe_norm` returns ``eps`` instead of the true norm, which bounds the gradient
-#: of :func:`safe_normalize` by ``1 / eps``.
+#: degenerate: :func:`safe_norm` returns ``eps`` for them (zero gradient) and :func:`safe_normalize` the zero
+#: vector (zero gradient), which bounds both gradients by ``1 / eps`` and stops degeneracy from compounding.
 DEFAULT_EPS: float = 1e-6
 #: ``safe_atan2(y, x)`` returns 0 with zero gradient when ``|x| + |y|`` is below this (its gradient elsewhere
 #: is bounded by ``1 / ATAN2_EPS``).
@@ -49,16 +49,25 @@ def safe_norm(vectors: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
 def safe_normalize(vectors: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
     """The paper's ``norm(v) = v / ||v||`` over the last dimension, finite for ``v = 0``.
 
+    Vectors shorter than ``eps`` map to the zero vector with zero gradient. A zero result then stays zero
+    through later normalisations instead of each one multiplying the gradient by ``1 / eps`` (chains such as
+    normal -> edge normal -> frame axis would otherwise reach ``eps ** -3``).
+
     Args:
         vectors: ``(..., D)``.
-        eps: Vectors shorter than ``eps`` are divided by ``eps`` (so ``0 -> 0``) instead of their norm.
+        eps: Degeneracy threshold (unit of ``vectors``).
 
     Returns:
-        ``(..., D)``: unit vectors (exact where ``||v|| >= eps``).
+        ``(..., D)``: unit vectors, exact where ``||v|| >= eps``, else 0. Gradient bounded by ``1 / eps``.
     """
     scale = _detached_scale(vectors)
     scaled = vectors / scale
-    return scaled / scaled.square().sum(dim=-1, keepdim=True).clamp_min(eps * eps).sqrt()
+    squared = scaled.square().sum(dim=-1, keepdim=True)
+    # scale > 1 means a component > 1, never degenerate; otherwise ``scaled`` is the vector itself
+    degenerate = squared < eps * eps
+    # double where: the masked branch must not see 0 / 0 either, or its nan gradient leaks through
+    norm = torch.where(degenerate, torch.ones_like(squared), squared).sqrt()
+    return torch.where(degenerate, torch.zeros_like(scaled), scaled / norm)
 
 
 def safe_atan2(y: Tensor, x: Tensor, eps: float = ATAN2_EPS) -> Tensor:

@@ -19,8 +19,8 @@ from .skeleton import BONE_LAYERS, NUM_JOINTS, PARENTS, ROOT_BONES
 
 #: A right hand with a flat-ish palm in scale-normalised units (bone 9 -> 10 has length 1), camera-agnostic
 #: frame: x towards the thumb, y along the fingers, z out of the palm. Root bones wrist -> finger bases,
-#: thumb..little, slightly arched; lengths from the anthropometric ratios documented in
-#: ``bmc_mmpose/limits/literature.json``.
+#: thumb..little, slightly arched; all quantities lie inside the literature limits
+#: (``bmc_mmpose/limits/literature.py``), so the template with zero angles costs 0 under them.
 TEMPLATE_ROOT_BONES = (
     (0.80, 0.95, 0.25),     # thumb: wrist -> thumb CMC/MCP keypoint (FreiHAND joint 1)
     (0.55, 2.05, 0.05),     # index

@@ -17,13 +17,14 @@ camera). The solver below is numerically safe:
 
 * it evaluates the larger root in the cancellation-free form (``-2c / (b + sqrt(D))`` when ``b >= 0``,
   ``(-b + sqrt(D)) / 2a`` otherwise), so float32 keeps ~1e-6 relative accuracy;
-* a negative discriminant (noisy predictions for which no depth gives the bone length 1) is replaced by 0,
-  i.e. the depth that brings the bone length closest to 1, ``-b / 2a``;
+* a negative discriminant (noisy predictions for which no depth gives the bone length 1) yields the vertex
+  ``-b / 2a``, the depth that brings the bone length closest to 1;
 * a vanishing leading coefficient (the reference bone seen end-on, ``x_9 == x_10``) makes the depth
   unobservable (``b`` vanishes with it, ``|b| <= 2 sqrt(a) |e|``): the root grows like ``1 / |x_10 - x_9|`` and
   is kept finite by clamping the denominators;
 * every division and square root is guarded with the "double ``where``" pattern, so values *and* gradients are
-  finite for any finite input; an optional clamp bounds the result to a plausible depth range.
+  finite for any finite input whose squares do not overflow (``Hand25DHead`` bounds its 2.5D values before
+  calling this); an optional clamp bounds the result to a plausible depth range.
 """
 from typing import Optional, Tuple
 

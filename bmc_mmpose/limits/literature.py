@@ -88,7 +88,7 @@ ROOT_ANGLE_RANGES: Tuple[Tuple[float, float, str], ...] = (
 JOINT_ANGLE_RANGES: Tuple[Tuple[Tuple[float, float], Tuple[float, float], float, str], ...] = (
     # Layer 1: thumb CMC-metacarpal bone, finger MCP joints.
     ((-60., 90.), (-60., 60.), 1.0, 'thumb bone 1 vs wrist->CMC direction: trapeziometacarpal flexion/extension '
-                                   'and abduction ~+-45 [Kapandji, ChenChen13] plus ~15 deg frame offset'),
+                                    'and abduction ~+-45 [Kapandji, ChenChen13] plus ~15 deg frame offset'),
     ((-45., 110.), (-40., 40.), 0.5, 'index MCP: flexion 0..90-100, hyperextension to 30-45 [Hume90, Kapandji]; '
                                      'abduction +-20-30 [ChenChen13], lateral motion shrinks in flexion '
                                      '(collateral ligaments, [Kapandji]); +10-15 deg for the root-bone frame'),

@@ -33,7 +33,7 @@ PathLike = Union[str, Path]
 
 #: A right hand in FreiHAND order, mm, wrist at the origin, palm facing the camera (-z), fingers up (-y).
 #: Rough adult proportions; only used to make plausible synthetic annotations.
-_TEMPLATE_RIGHT_HAND_MM = np.array([
+TEMPLATE_RIGHT_HAND_MM = np.array([
     [0, 0, 0],
     [-22, -14, -6], [-38, -32, -10], [-50, -50, -12], [-60, -66, -14],       # thumb
     [-20, -82, 0], [-22, -122, 0], [-23, -145, 0], [-24, -165, 0],             # index
@@ -85,7 +85,7 @@ def random_right_hand_mm(rng: np.random.RandomState, cam_K: np.ndarray, image_si
     w, h = image_size
     for _ in range(1000):
         scale = rng.uniform(0.85, 1.15)
-        joints = (_TEMPLATE_RIGHT_HAND_MM * scale) @ _random_rotation(rng, max_rotation_deg).T
+        joints = (TEMPLATE_RIGHT_HAND_MM * scale) @ _random_rotation(rng, max_rotation_deg).T
         joints -= joints.mean(0)
         depth = rng.uniform(*depth_range)
         centre_uv = np.array([rng.uniform(0.35, 0.65) * w, rng.uniform(0.35, 0.65) * h, 1.])

@@ -59,9 +59,8 @@ def make_hand_sample(rng: np.random.RandomState,
     joints = hand @ _rotation(rng).T * ref
     joints += np.array([rng.uniform(-60, 60), rng.uniform(-60, 60), rng.uniform(350, 700)]) - joints.mean(0)
     focal = rng.uniform(300, 600)
-    K = np.array([[focal, 0., image_size / 2 + rng.uniform(-5, 5)], [0., focal * rng.uniform(0.98, 1.02),
-                                                                      image_size / 2 + rng.uniform(-5, 5)],
-                  [0., 0., 1.]])
+    principal = image_size / 2 + rng.uniform(-5, 5, 2)
+    K = np.array([[focal, 0., principal[0]], [0., focal * rng.uniform(0.98, 1.02), principal[1]], [0., 0., 1.]])
     uv = _project(joints, K)
     center = (uv.min(0) + uv.max(0)) / 2
     box = 1.3 * (uv.max(0) - uv.min(0)).max()

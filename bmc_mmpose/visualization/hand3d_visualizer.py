@@ -4,10 +4,10 @@ from typing import Dict, List, Optional
 
 import mmcv
 import numpy as np
-
 from mmpose.registry import VISUALIZERS
 from mmpose.structures import PoseDataSample
 from mmpose.visualization import PoseLocalVisualizer
+
 from .hand3d_figure import draw_hand3d_figure
 
 

@@ -44,3 +44,24 @@ def test_demo_on_real_freihand_image(tmp_path):
     from bmc_mmpose.apis import inference_hand3d
     ref = inference_hand3d(model, str(image), bbox=[10, 10, 214, 214])
     np.testing.assert_allclose(np.asarray(data['keypoints_2d_px']), ref['keypoints_2d'], atol=1e-2)
+
+
+def test_demo_with_a_shipped_config_left_hand(tmp_path):
+    """The CLI on an experiment config (ResNet-18 via --cfg-options for speed), left hand, fresh checkpoint."""
+    image = REAL_SAMPLES / 'freihand' / '00000355.jpg'
+    config = REPO / 'configs' / 'bmc' / 'rhd3d_fh2d.py'
+    if not image.exists():
+        pytest.skip(f'real samples not found at {REAL_SAMPLES} (CI provides ../shared beside the repo)')
+    if not config.exists():
+        pytest.skip(f'{config} not found')
+    options = {'model.backbone.depth': 18, 'model.head.in_channels': 512}
+    torch.manual_seed(0)
+    model = init_hand3d_model(str(config), cfg_options=options)
+    ckpt = tmp_path / 'fresh.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    out = _demo_module().main([str(image), '--config', str(config), '--checkpoint', str(ckpt), '--hand', 'left',
+                               '--out-dir', str(tmp_path), '--ref-bone-length', '30', '--cfg-options',
+                               'model.backbone.depth=18', 'model.head.in_channels=512'])
+    assert cv2.imread(out['png']) is not None
+    data = json.loads(Path(out['json']).read_text())
+    assert data['hand_side'] == 'left' and data['ref_bone_length_mm'] == 30.0

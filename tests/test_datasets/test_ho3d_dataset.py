@@ -31,7 +31,7 @@ def test_train_split_none_frames_skipped(tmp_path, version, ext):
                                            image_ext=ext)
     ds = HO3DHandDataset(str(tmp_path / 'ho'), 'train', version=version)
     assert len(ds) == 3 and ds.skip_counts['None annotation'] == 2
-    right_sign = chirality(fx._TEMPLATE_RIGHT_HAND_MM)
+    right_sign = chirality(fx.TEMPLATE_RIGHT_HAND_MM)
     for info in infos(ds):
         check_contract(info, extra=HO3D_EXTRA)
         line = info['img_id']

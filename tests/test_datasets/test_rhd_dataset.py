@@ -23,7 +23,7 @@ def test_load_contract_order_and_mirroring(rhd_root):
     root, annotations = rhd_root
     ds = RHDHandDataset(root, 'training')
     assert len(ds) == 6
-    right_sign = chirality(fx._TEMPLATE_RIGHT_HAND_MM)
+    right_sign = chirality(fx.TEMPLATE_RIGHT_HAND_MM)
     for i in range(len(ds)):
         info = ds.get_data_info(i)
         check_contract(info)

@@ -22,8 +22,8 @@ def test_save_load_round_trip(tmp_path):
     for name in ('bone_length_min', 'bone_length_max', 'root_curvature_min', 'root_curvature_max',
                  'root_angle_min', 'root_angle_max', 'hulls', 'boxes'):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(limits, name))
-    assert (loaded.source, loaded.version, loaded.unit, loaded.joint_order) == (limits.source, limits.version,
-                                                                                 'scale_normalised', 'freihand')
+    expected = (limits.source, limits.version, 'scale_normalised', 'freihand')
+    assert (loaded.source, loaded.version, loaded.unit, loaded.joint_order) == expected
     assert loaded.meta == limits.meta
     from_dict = load_bmc_limits(json.loads(path.read_text()))
     np.testing.assert_array_equal(from_dict.hulls, limits.hulls)

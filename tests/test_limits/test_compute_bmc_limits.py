@@ -116,3 +116,21 @@ def test_tool_writes_limits_and_plot(tmp_path):
     assert limits.boxes[:, 0, 0].min() > -0.35  # sampled flexion >= -0.3 rad: the order was converted
     if order == 'rhd':
         assert (tmp_path / 'hulls.png').stat().st_size > 10000
+
+
+def test_tool_reads_a_dataset_config(tmp_path, capsys):
+    import importlib.util
+    pytest.importorskip('mmpose')
+    from bmc_mmpose.testing.dataset_fixtures import write_synthetic_rhd
+    write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=8)
+    config = tmp_path / 'config.py'
+    config.write_text(f"train_dataloader = dict(dataset=dict(type='RHDHandDataset', data_root=r'{tmp_path / 'rhd'}', "
+                      "split='training'))\n")
+    spec = importlib.util.spec_from_file_location('compute_bmc_limits_tool', REPO / 'tools' / 'compute_bmc_limits.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(['--dataset-config', str(config), '--out', str(tmp_path / 'limits.json')]) == 0
+    limits = load_bmc_limits(tmp_path / 'limits.json')
+    assert limits.meta['num_samples'] == 8
+    assert 'config.py:train_dataloader.dataset' in limits.source
+    assert 'hands: 8' in capsys.readouterr().out

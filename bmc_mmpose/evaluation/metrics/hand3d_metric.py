@@ -6,8 +6,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-
 from mmpose.registry import METRICS
+
 from ..functional import (DO_THRESHOLDS_MM, FREIHAND_THRESHOLDS_MM, epe_summary, error_decomposition, errors_3d,
                           pck_auc)
 from ._common import dump_json, get_field, resolve_out_dir, to_numpy

@@ -4,8 +4,8 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-
 from mmpose.registry import METRICS
+
 from ._common import get_field, to_numpy
 
 #: Constraint name -> (mask key returned by ``BMCLoss.terms``, number of elements per hand).

@@ -5,8 +5,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-
 from mmpose.registry import METRICS
+
 from ..submission import FREIHAND_NUM_EVAL, SUBMISSION_KINDS, write_freihand_submission, write_ho3d_submission
 from ._common import get_field, to_numpy
 

@@ -87,6 +87,11 @@ class Hand25DHead(BaseHead):
         init_cfg (dict, optional): mmengine init config (layers are already initialised in the constructor).
     """
 
+    #: Bounds of the 2.5D values entering the 3D geometry: ``uv`` within this many crop sizes outside the crop,
+    #: ``|z_r|`` at most this many reference-bone lengths.
+    GEOMETRY_UV_MARGIN = 4.0
+    GEOMETRY_MAX_ABS_ZR = 50.0
+
     def __init__(self,
                  in_channels: int = 2048,
                  num_joints: int = NUM_JOINTS,
@@ -188,6 +193,9 @@ class Hand25DHead(BaseHead):
     def lift(self, uv: Tensor, z_r: Tensor, K: Tensor) -> Dict[str, Tensor]:
         """Root depth (closed form, then refined) and scale-normalised 3D joints in the crop camera frame.
 
+        ``uv`` is bounded to ``GEOMETRY_UV_MARGIN`` crop sizes around the crop and ``|z_r|`` to
+        ``GEOMETRY_MAX_ABS_ZR`` before the geometry, so that no finite input can overflow into inf / NaN.
+
         Args:
             uv (Tensor): ``(B, J, 2)`` crop pixels.
             z_r (Tensor): ``(B, J)`` root-relative depths.
@@ -197,6 +205,12 @@ class Hand25DHead(BaseHead):
             dict[str, Tensor]: ``rays`` (B, J, 3), ``z_root_closed_form`` (B,), ``z_root`` (B,) refined (equal to
             the closed form without a refiner), ``joints_3d_norm`` (B, J, 3).
         """
+        # Absurd outputs (e.g. an untrained network in eval mode) would overflow float32 in the squared terms of
+        # the closed form; bound them for the geometry only (the 2D / z_r losses see the raw values and pull them
+        # back). No meaningful prediction lies this far outside the crop or this deep.
+        size = uv.new_tensor(self.input_size)
+        uv = torch.maximum(torch.minimum(uv, (1 + self.GEOMETRY_UV_MARGIN) * size), -self.GEOMETRY_UV_MARGIN * size)
+        z_r = z_r.clamp(min=-self.GEOMETRY_MAX_ABS_ZR, max=self.GEOMETRY_MAX_ABS_ZR)
         rays = normalized_rays(uv, K)
         z_root_cf = zroot_closed_form(uv, z_r, K, depth_range=self.zroot_range)
         z_root = self.zroot_refiner(z_r, rays, z_root_cf) if self.zroot_refiner is not None else z_root_cf
@@ -247,7 +261,8 @@ class Hand25DHead(BaseHead):
             losses['loss_zroot_cf'] = self.loss_zroot_closed_form_weight * (
                 (lifted['z_root_closed_form'] - zroot_gt).abs() * weight_3d).sum() / num_3d.clamp(min=1)
         if self.bmc_loss is not None:
-            losses['loss_bmc'] = self.bmc_loss(lifted['joints_3d_norm'])
+            # every sample, 2D-only ones included; logged under the loss's own name (BMCLoss: 'loss_bmc')
+            losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(lifted['joints_3d_norm'])
 
         with torch.no_grad():
             dist_2d = (uv - gather['keypoints_2d']).norm(dim=-1)

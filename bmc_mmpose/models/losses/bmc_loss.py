@@ -1,5 +1,6 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Biomechanical soft constraints (BMC) of Spurr et al. ECCV 2020 as an MMPose loss."""
+import contextlib
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
 
@@ -16,6 +17,13 @@ from ...limits import BMCLimits, load_bmc_limits
 
 _INPUT_UNITS = ('normalised', 'mm')
 _SCALE_SOURCES = ('given', 'predicted')
+
+
+def _autocast_disabled(device_type: str):
+    """Context disabling autocast on ``device_type`` (no-op for devices without autocast support)."""
+    if device_type in ('cpu', 'cuda', 'xpu', 'mps'):
+        return torch.autocast(device_type=device_type, enabled=False)
+    return contextlib.nullcontext()
 
 
 @MODELS.register_module()
@@ -141,7 +149,11 @@ class BMCLoss(nn.Module):
             * ``bone_length (B, 20)``, ``root_curvature (B, 4)``, ``root_angle (B, 4)`` (radians) and ``angles
               (B, 15, 2)`` (flexion, abduction radians, ``ANGLE_BONES`` order), all scale-normalised.
         """
-        joints = self._prepare(joints, ref_bone_length)
+        # Mixed precision would run the frame products (matmul) in half precision: compute in >= float32.
+        with _autocast_disabled(joints.device.type):
+            return self._terms(self._prepare(joints, ref_bone_length))
+
+    def _terms(self, joints: Tensor) -> Dict[str, Tensor]:
         dtype = joints.dtype
         lengths = bone_lengths(joints, self.eps)
         roots = bone_vectors(joints).index_select(1, torch.as_tensor(ROOT_BONES, device=joints.device))

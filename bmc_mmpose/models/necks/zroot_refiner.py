@@ -2,6 +2,7 @@
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 from torch import Tensor, nn
@@ -30,7 +31,7 @@ class ZRootRefiner(BaseModule):
     ``Z_closed`` path stays differentiable either way.
 
     The last layer is zero-initialised (not specified by the paper), so training starts from the closed form.
-    Note that BatchNorm in training mode needs more than one sample per batch.
+    A training batch of a single sample uses BatchNorm's running statistics (batch statistics need two samples).
 
     Args:
         num_joints (int): number of joints J. Defaults to 21.
@@ -79,4 +80,14 @@ class ZRootRefiner(BaseModule):
         x = torch.cat((z_r, rays.flatten(-2), z_root[..., None]), dim=-1)
         if self.detach_inputs:
             x = x.detach()
+        if self.training and x.shape[0] == 1:
+            # BatchNorm cannot take batch statistics of one sample (e.g. the last, incomplete batch of an epoch):
+            # use the running statistics for it instead of failing.
+            for layer in self.mlp:
+                if isinstance(layer, nn.BatchNorm1d):
+                    x = F.batch_norm(x, layer.running_mean, layer.running_var, layer.weight, layer.bias, False, 0.,
+                                     layer.eps)
+                else:
+                    x = layer(x)
+            return z_root + x.squeeze(-1)
         return z_root + self.mlp(x).squeeze(-1)

@@ -113,3 +113,26 @@ def test_unbatched_and_bad_shapes():
         procrustes_align(pred[:20], gt)
     with pytest.raises(ValueError, match='mask'):
         procrustes_align(pred, gt, np.ones(20))
+
+
+def _server_alignment(gt, pred):
+    """The servers' ``align_w_scale`` as datasets.md §2.5 describes it: centre both, normalise each by its
+    Frobenius norm, ``R, s = scipy.linalg.orthogonal_procrustes(gt_n, pred_n)``, map pred with ``R^T s`` and undo
+    the ground truth's normalisation."""
+    from scipy.linalg import orthogonal_procrustes
+    gt_c, pred_c = gt - gt.mean(0), pred - pred.mean(0)
+    norm_gt, norm_pred = np.linalg.norm(gt_c), np.linalg.norm(pred_c)
+    rot, scale = orthogonal_procrustes(gt_c / norm_gt, pred_c / norm_pred)
+    return (pred_c / norm_pred) @ rot.T * scale * norm_gt + gt.mean(0)
+
+
+def test_matches_the_server_alignment_on_noisy_predictions():
+    rng = np.random.default_rng(7)
+    gt = _random_hands(rng, 20)
+    pred = _random_similarity(rng, gt) + rng.normal(scale=15.0, size=gt.shape)
+    ours = procrustes_align(pred, gt, allow_reflection=True)
+    ours_proper = procrustes_align(pred, gt)
+    for i in range(len(gt)):
+        np.testing.assert_allclose(ours[i], _server_alignment(gt[i], pred[i]), atol=1e-6)
+        # with a hand-like prediction the best fit is a proper rotation, so both modes agree
+        np.testing.assert_allclose(ours_proper[i], ours[i], atol=1e-6)

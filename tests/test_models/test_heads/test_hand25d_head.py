@@ -205,3 +205,31 @@ def test_predict_rejects_flip_test_and_missing_K():
     del samples[0].cam_K
     with pytest.raises(KeyError, match='cam_K'):
         head.predict(_feats(1), samples)
+
+
+def test_huge_outputs_stay_finite():
+    """An untrained network in eval mode can output ~1e35 px; the 3D path must not overflow to inf / NaN."""
+    head = _head().eval()
+    _, samples, _ = make_hand_batch(2)
+    uv = torch.full((2, 21, 2), 1e35)
+    uv[:, ::2] = -1e35
+    z_r = torch.full((2, 21), 1e30)
+    head.forward = lambda feats: (uv, z_r)
+    for pred in head.predict(_feats(2), samples):
+        for key in ('z_root', 'z_root_closed_form', 'keypoints_3d_norm', 'keypoints_3d', 'joint_angles'):
+            assert np.isfinite(pred.get(key)).all(), key
+
+
+def test_bmc_loss_reaches_2d_only_samples():
+    """L_BMC acts on the predicted 3D of every sample: with no 3D label in the batch it still moves z_r."""
+    head = _head(bmc_loss=dict(type='BMCLoss', limits='literature'))
+    _, samples, _ = make_hand_batch(2, has_3d=[False, False])
+    g = torch.Generator().manual_seed(9)
+    uv = (64 + 20 * torch.randn(2, 21, 2, generator=g)).requires_grad_()
+    z_r = (2 * torch.randn(2, 21, generator=g)).requires_grad_()  # implausible depths
+    head.forward = lambda feats: (uv, z_r - z_r[:, :1])
+    losses = head.loss(_feats(2), samples)
+    assert 'loss_bmc' in losses and losses['loss_bmc'].item() > 0
+    assert losses['loss_zr'].item() == 0
+    losses['loss_bmc'].backward()
+    assert torch.isfinite(z_r.grad).all() and z_r.grad.abs().sum() > 0

@@ -123,6 +123,10 @@ def test_batch_size_one_weights_loss_weight_and_dtypes():
         assert value.dtype == torch.float32 and torch.isfinite(value)
         assert value.item() == pytest.approx(loss(joints).item(), rel=0.05)
     assert loss(joints).dtype == torch.float64
+    with torch.autocast('cpu', dtype=torch.bfloat16):  # mixed-precision training: still computed in float32
+        mixed = loss(joints.float())
+    assert mixed.dtype == torch.float32
+    assert mixed.item() == pytest.approx(loss(joints).item(), rel=1e-4)
 
 
 def test_buffers_follow_to_and_the_loss_follows_its_input_device():
@@ -143,13 +147,15 @@ def test_gradcheck_float64():
     assert torch.autograd.gradcheck(lambda j: BMCLoss(angle_limits='box')(j), (fk, ), eps=1e-6, atol=1e-5)
 
 
-def _assert_finite_loss_and_grad(joints, **kwargs):
+def _assert_finite_loss_and_grad(joints, max_grad=None, **kwargs):
     joints = joints.clone().requires_grad_(True)
     terms = BMCLoss(**kwargs).terms(joints)
     total = terms['loss'].sum()
     total.backward()
     assert torch.isfinite(total), terms
     assert torch.isfinite(joints.grad).all()
+    if max_grad is not None:
+        assert joints.grad.abs().max() < max_grad
     for key in ('bone_length', 'root_curvature', 'root_angle', 'angles'):
         assert torch.isfinite(terms[key]).all(), key
 
@@ -157,7 +163,8 @@ def _assert_finite_loss_and_grad(joints, **kwargs):
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
 @pytest.mark.parametrize('angle_limits', ['hull', 'box'])
 def test_degenerate_hands_give_finite_loss_and_gradients(dtype, angle_limits):
-    _assert_finite_loss_and_grad(degenerate_hands(torch.float64).to(dtype), angle_limits=angle_limits)
+    # exactly degenerate configurations contribute no exploding gradient (not just a finite one)
+    _assert_finite_loss_and_grad(degenerate_hands(torch.float64).to(dtype), max_grad=1.0, angle_limits=angle_limits)
     _assert_finite_loss_and_grad(degenerate_hands(torch.float64).to(dtype) * 0.0 + 1e-30,
                                  angle_limits=angle_limits)
 
@@ -188,3 +195,17 @@ def test_many_random_and_degenerate_hands_in_one_batch_are_finite():
     for batch in (random, snapped, scaled, quantised):
         _assert_finite_loss_and_grad(batch)
         _assert_finite_loss_and_grad(batch, angle_limits='box')
+
+
+def test_vectorised_loss_equals_the_loop_reference_of_the_benchmark():
+    import importlib.util
+    path = Path(__file__).resolve().parents[3] / 'tools' / 'benchmark_bmc.py'
+    spec = importlib.util.spec_from_file_location('benchmark_bmc_tool', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    noise = torch.randn(6, 21, 3, dtype=DTYPE, generator=torch.Generator().manual_seed(9))
+    joints = _fk_hands(6, seed=8) + 0.3 * noise
+    loss = BMCLoss().double()
+    terms = loss.terms(joints)
+    assert (terms['loss_bl'] > 0).any() and (terms['loss_rb'] > 0).any() and (terms['loss_a'] > 0).any()
+    assert torch.allclose(loss(joints), tool.LoopReferenceBMC(loss)(joints), rtol=1e-9, atol=1e-12)

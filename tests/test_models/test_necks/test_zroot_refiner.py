@@ -66,3 +66,13 @@ def test_shape_errors():
     z_r, rays, z_root = _inputs()
     with pytest.raises(ValueError, match='ZRootRefiner'):
         refiner(z_r[:, :20], rays, z_root)
+
+
+def test_single_sample_training_batch():
+    """A one-sample training batch (last incomplete batch) must not fail in BatchNorm; it uses running stats."""
+    refiner = ZRootRefiner()
+    nn.init.normal_(refiner.mlp[-1].weight)
+    z_r, rays, z_root = _inputs(batch=1)
+    out = refiner(z_r, rays, z_root)
+    refiner.eval()
+    torch.testing.assert_close(out, refiner(z_r, rays, z_root))
