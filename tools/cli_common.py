@@ -32,3 +32,22 @@ def load_config(path: str, cfg_options: Optional[List[str]] = None) -> Config:
             parsed[key] = DictAction._parse_iterable(value)
         cfg.merge_from_dict(parsed)
     return cfg
+
+
+def dataset_config_at(config_path: str, key: str) -> dict:
+    """The dataset config at a dotted ``key`` of a config file, list indices allowed.
+
+    E.g. ``train_dataloader.dataset.datasets.1`` (the second source of a ``CombinedDataset``). Raises ``KeyError``
+    naming the file, the key and the missing part.
+    """
+    if not osp.isfile(config_path):
+        raise FileNotFoundError(f'config file {config_path!r} does not exist')
+    node = Config.fromfile(config_path)
+    for part in key.split('.'):
+        if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if isinstance(node, (list, tuple)) or part not in node:
+            raise KeyError(f'{config_path}: no key {key!r} (missing {part!r})')
+        node = node[part]
+    return node.copy()

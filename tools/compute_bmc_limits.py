@@ -55,18 +55,12 @@ def joints_from_array(path: str, order: str) -> np.ndarray:
 
 def joints_from_dataset(config_path: str, key: str) -> np.ndarray:
     """``keypoints_3d`` of every sample with ``has_3d_eval`` (datasets return right hands, FreiHAND order)."""
-    from mmengine.config import Config
     from mmpose.registry import DATASETS
 
     import bmc_mmpose  # noqa: F401  (registers the dataset classes)
+    from cli_common import dataset_config_at
 
-    config = Config.fromfile(config_path)
-    node = config
-    for part in key.split('.'):
-        if part not in node:
-            raise KeyError(f'{config_path}: no key {key!r} (missing {part!r})')
-        node = node[part]
-    dataset_cfg = node.copy()
+    dataset_cfg = dataset_config_at(config_path, key)
     dataset_cfg['pipeline'] = []
     dataset = DATASETS.build(dataset_cfg)
     hands = []

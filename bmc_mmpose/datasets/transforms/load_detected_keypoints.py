@@ -45,6 +45,9 @@ class LoadDetectedKeypoints2D(BaseTransform):
             e.g. when the dataset's box comes from labels that the detections are meant to replace.
         keep_original_as (str, optional): store the replaced ``keypoints`` under this key (e.g. to measure the
             detector's error).
+        confidence_as_weight (bool): True (default, S2HAND): the weight of a joint is its confidence. False: every
+            joint at or above ``min_confidence`` gets weight 1 (the "unweighted" baseline that trusts every
+            detection equally); missing joints still get 0.
     """
 
     def __init__(self,
@@ -55,7 +58,8 @@ class LoadDetectedKeypoints2D(BaseTransform):
                  on_missing: str = 'error',
                  match_hand_side: bool = True,
                  bbox_from_detections: bool = False,
-                 keep_original_as: Optional[str] = None):
+                 keep_original_as: Optional[str] = None,
+                 confidence_as_weight: bool = True):
         if key_by not in _KEY_BY:
             raise ValueError(f'LoadDetectedKeypoints2D: key_by must be one of {_KEY_BY}, got {key_by!r}')
         if on_missing not in _ON_MISSING:
@@ -71,6 +75,7 @@ class LoadDetectedKeypoints2D(BaseTransform):
         self.match_hand_side = bool(match_hand_side)
         self.bbox_from_detections = bool(bbox_from_detections)
         self.keep_original_as = keep_original_as
+        self.confidence_as_weight = bool(confidence_as_weight)
 
     def _find(self, results: Dict):
         """(key, detection or None, reason) of a sample."""
@@ -117,6 +122,8 @@ class LoadDetectedKeypoints2D(BaseTransform):
             results['keypoints_visible'] = np.zeros((1, NUM_JOINTS), np.float32)
             return results
         weights = det.weights(self.min_confidence)
+        if not self.confidence_as_weight:
+            weights = (weights > 0).astype(np.float32)
         if results.get('mirrored', False):
             kpts = det.mirrored(self._width(results, det, key))
         else:
@@ -132,4 +139,5 @@ class LoadDetectedKeypoints2D(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(detections_file={self.detections_file!r}, min_confidence='
                 f'{self.min_confidence}, key_by={self.key_by!r}, on_missing={self.on_missing!r}, '
-                f'match_hand_side={self.match_hand_side}, bbox_from_detections={self.bbox_from_detections})')
+                f'match_hand_side={self.match_hand_side}, bbox_from_detections={self.bbox_from_detections}, '
+                f'confidence_as_weight={self.confidence_as_weight})')

@@ -48,10 +48,13 @@ class Hand25DHead(BaseHead):
     Losses (Eq. 10, weights of supp. Sec. 8), each masked per sample and divided by the number of supervised
     elements (clamped to >= 1, so a batch with no 3D sample gives 0, finite, with zero gradient from that term):
 
-    - ``loss_2d``: L1 on ``(u, v)`` weighted by ``keypoint_weights``. The paper does not state the 2D unit;
-      ``loss_2d_unit='normalized'`` (default) divides pixels by the input size (a 1 px error on a 128 px crop
-      costs 1/128), which keeps the 2D term on the scale of the depth terms (bone-length units, errors ~0.1-1);
-      ``'pixel'`` uses crop pixels.
+    - ``loss_2d``: L1 on ``(u, v)`` weighted by ``keypoint_weights``. The paper does not state the 2D unit; with
+      ``loss_2d_unit='pixel'`` (default) it is in crop pixels, our reading of lambda_2D = 1 next to 2D errors
+      reported in px; ``'normalized'`` divides by the input size (a 1 px error on a 128 px crop costs 1/128),
+      which makes the 2D term ~100x weaker than the depth terms. With ``loss_2d=dict(type=...)`` the term is that
+      module instead, called as ``loss_2d(uv, uv_label, keypoint_weights)`` in the same unit and multiplied by
+      ``loss_2d_weight``: e.g. ``ConfidenceKeypoint2DLoss`` (S2HAND Eq. 3: detector confidences as weights,
+      SmoothL1; its ``beta`` is in that unit, crop px by default).
     - ``loss_zr``: L1 on ``z_r`` (weight 5) for samples with ``has_3d`` and a known ``ref_bone_length``.
     - ``loss_zroot``: L1 on the (refined, if a refiner is configured) ``Z_root / s`` (weight 1), same mask.
     - ``loss_zroot_cf`` (only when ``loss_zroot_closed_form_weight > 0``): L1 on the closed-form root. Off by
@@ -59,6 +62,10 @@ class Hand25DHead(BaseHead):
       supervises one ``Z_root``.
     - ``loss_bmc`` (optional ``bmc_loss`` config, e.g. ``dict(type='BMCLoss', ...)``): the biomechanical prior on
       the predicted scale-normalised 3D joints of **every** sample (2D-only samples included: that is the point).
+    - ``loss_bone_dir`` (optional ``bone_direction_loss`` config, e.g. ``dict(type='BoneDirection2DLoss',
+      loss_weight=0.1)``): S2HAND Eq. 4, the directions of the 20 predicted 2D bones against the labelled ones,
+      weighted by the product of the two joints' ``keypoint_weights``; computed in crop pixels (directions do not
+      depend on the unit, and a non-square normalisation would distort them); carries its own weight.
 
     Logged metrics (not summed into the objective): ``mpjpe_2d`` (crop px, over labelled joints) and
     ``mpjpe_3d`` (mm, root-relative, over 3D-labelled samples).
@@ -76,6 +83,12 @@ class Hand25DHead(BaseHead):
         zroot_range (tuple[float, float], optional): clamp of the closed-form root depth in reference-bone units
             (keeps an end-on reference bone from producing astronomic depths; 1-500 = 4 cm to 20 m for a 40 mm
             bone). ``None`` disables the clamp.
+        closed_form_gradient (bool): let gradients flow through the closed-form Z-root back into ``uv`` and
+            ``z_r``. Off by default: the closed form is ill-conditioned (Z ~ 1/d for a reference bone of d pixels,
+            so dZ/du ~ 1/d^2), and at initialisation every joint sits near the crop centre; the Z-root loss then
+            dominates and drags the 2D predictions away from their labels (measured on the synthetic data: the
+            2D error grew over the first 60 iterations instead of falling). The refiner, the 3D joints (through
+            ``uv``, ``z_r`` and the refined residual) and the BMC loss keep their gradients either way.
         loss_2d_weight (float): lambda_2D (1).
         loss_zr_weight (float): lambda_zr (5).
         loss_zroot_weight (float): lambda_Zroot (1).
@@ -83,6 +96,9 @@ class Hand25DHead(BaseHead):
         loss_2d_unit (str): ``'normalized'`` or ``'pixel'`` (see above).
         bmc_loss (dict, optional): config of the biomechanical loss, built with ``MODELS``; called as
             ``bmc_loss(joints (B, J, 3)) -> scalar`` and carrying its own weights.
+        loss_2d (dict, optional): config of a 2D loss module replacing the built-in masked L1 (None keeps it),
+            called as ``loss_2d(pred (B, J, 2), target (B, J, 2), keypoint_weights (B, J)) -> scalar``.
+        bone_direction_loss (dict, optional): config of the 2D bone-direction loss (same call), None for none.
         default_ref_bone_length (float): mm; metric output for samples whose ``ref_bone_length`` is unknown (0).
         init_cfg (dict, optional): mmengine init config (layers are already initialised in the constructor).
     """
@@ -101,12 +117,15 @@ class Hand25DHead(BaseHead):
                  deconv_out_channels: Sequence[int] = (256, 256, 256),
                  zroot_refiner: OptConfigType = dict(type='ZRootRefiner'),
                  zroot_range: Optional[Tuple[float, float]] = (1.0, 500.0),
+                 closed_form_gradient: bool = False,
                  loss_2d_weight: float = 1.0,
                  loss_zr_weight: float = 5.0,
                  loss_zroot_weight: float = 1.0,
                  loss_zroot_closed_form_weight: float = 0.0,
-                 loss_2d_unit: str = 'normalized',
+                 loss_2d_unit: str = 'pixel',
                  bmc_loss: OptConfigType = None,
+                 loss_2d: OptConfigType = None,
+                 bone_direction_loss: OptConfigType = None,
                  default_ref_bone_length: float = DEFAULT_REF_BONE_LENGTH_MM,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
@@ -127,6 +146,7 @@ class Hand25DHead(BaseHead):
         self.mode = mode
         self.feature_index = feature_index
         self.zroot_range = tuple(zroot_range) if zroot_range is not None else None
+        self.closed_form_gradient = closed_form_gradient
         self.loss_2d_weight = loss_2d_weight
         self.loss_zr_weight = loss_zr_weight
         self.loss_zroot_weight = loss_zroot_weight
@@ -155,6 +175,8 @@ class Hand25DHead(BaseHead):
 
         self.zroot_refiner = MODELS.build(zroot_refiner) if zroot_refiner is not None else None
         self.bmc_loss = MODELS.build(bmc_loss) if bmc_loss is not None else None
+        self.loss_2d_module = MODELS.build(loss_2d) if loss_2d is not None else None
+        self.bone_direction_loss = MODELS.build(bone_direction_loss) if bone_direction_loss is not None else None
 
     # ------------------------------------------------------------------------------------------------------
     # network
@@ -212,7 +234,10 @@ class Hand25DHead(BaseHead):
         uv = torch.maximum(torch.minimum(uv, (1 + self.GEOMETRY_UV_MARGIN) * size), -self.GEOMETRY_UV_MARGIN * size)
         z_r = z_r.clamp(min=-self.GEOMETRY_MAX_ABS_ZR, max=self.GEOMETRY_MAX_ABS_ZR)
         rays = normalized_rays(uv, K)
-        z_root_cf = zroot_closed_form(uv, z_r, K, depth_range=self.zroot_range)
+        if self.closed_form_gradient:
+            z_root_cf = zroot_closed_form(uv, z_r, K, depth_range=self.zroot_range)
+        else:
+            z_root_cf = zroot_closed_form(uv.detach(), z_r.detach(), K, depth_range=self.zroot_range)
         z_root = self.zroot_refiner(z_r, rays, z_root_cf) if self.zroot_refiner is not None else z_root_cf
         joints = reconstruct_joints_3d(uv, z_r, z_root, K)
         return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints)
@@ -228,8 +253,8 @@ class Hand25DHead(BaseHead):
         here.
 
         Returns:
-            dict: ``loss_2d``, ``loss_zr``, ``loss_zroot`` (+ ``loss_zroot_cf``, ``loss_bmc`` when enabled) and the
-            logged metrics ``mpjpe_2d`` (px) and ``mpjpe_3d`` (mm).
+            dict: ``loss_2d``, ``loss_zr``, ``loss_zroot`` (+ ``loss_zroot_cf``, ``loss_bmc``, ``loss_bone_dir`` when
+            enabled) and the logged metrics ``mpjpe_2d`` (px) and ``mpjpe_3d`` (mm).
         """
         uv, z_r = self.forward(feats)
         labels = [d.gt_instance_labels for d in batch_data_samples]
@@ -248,10 +273,17 @@ class Hand25DHead(BaseHead):
         weight_3d = gather['has_3d'] * (ref > 0).to(uv)  # (B,)
 
         unit = uv.new_tensor(self.input_size) if self.loss_2d_unit == 'normalized' else uv.new_ones(2)
-        err_2d = ((uv - gather['keypoints_2d']) / unit).abs()
         losses = dict()
-        losses['loss_2d'] = self.loss_2d_weight * (err_2d * weight_2d[..., None]).sum() / (
-            2 * weight_2d.sum()).clamp(min=1)
+        if self.loss_2d_module is None:
+            err_2d = ((uv - gather['keypoints_2d']) / unit).abs()
+            losses['loss_2d'] = self.loss_2d_weight * (err_2d * weight_2d[..., None]).sum() / (
+                2 * weight_2d.sum()).clamp(min=1)
+        else:
+            losses['loss_2d'] = self.loss_2d_weight * self.loss_2d_module(uv / unit, gather['keypoints_2d'] / unit,
+                                                                          weight_2d)
+        if self.bone_direction_loss is not None:
+            name = getattr(self.bone_direction_loss, 'loss_name', 'loss_bone_dir')
+            losses[name] = self.bone_direction_loss(uv, gather['keypoints_2d'], weight_2d)
         num_3d = weight_3d.sum()
         losses['loss_zr'] = self.loss_zr_weight * ((z_r - zr_gt).abs() * weight_3d[:, None]).sum() / (
             self.num_joints * num_3d).clamp(min=1)

@@ -24,11 +24,14 @@ class ZRootRefiner(BaseModule):
     builds it from ``zroot_refiner=dict(type='ZRootRefiner', ...)`` (``docs/architecture.md``).
 
     Gradient flow (``detach_inputs``): the paper trains the refiner jointly with the network on the L1 loss of the
-    refined root depth and says only that it "refines and smooths" the closed form. With ``detach_inputs=False``
-    (default, end-to-end) the root-depth loss and the BMC loss also reach the 2D and ``z_r`` predictions through
-    the MLP. With ``detach_inputs=True`` the MLP sees detached inputs, so it is a pure post-hoc corrector that
-    cannot pull the 2D / ``z_r`` predictions towards whatever makes its own job easier; the additive
-    ``Z_closed`` path stays differentiable either way.
+    refined root depth and says only that it "refines and smooths" the closed form. With ``detach_inputs=True``
+    (default) the MLP sees detached inputs, so it is a pure corrector that cannot pull the 2D / ``z_r``
+    predictions towards whatever makes its own job easier. With ``detach_inputs=False`` (end to end) the
+    root-depth loss also reaches the 2D and ``z_r`` predictions through the MLP; measured on the synthetic data
+    (ResNet-18 from scratch, 64 px, Adam), that root-depth gradient swamped the shared backbone: the 2D loss
+    stayed at the mean-pose level for 600 iterations (10.5 px), while with detached inputs it fell from 10.8 to
+    8.5 px in 400 iterations and the aligned 3D error reached 18.9 mm. Whether the closed form itself passes
+    gradients is the head's ``closed_form_gradient``.
 
     The last layer is zero-initialised (not specified by the paper), so training starts from the closed form.
     A training batch of a single sample uses BatchNorm's running statistics (batch statistics need two samples).
@@ -38,7 +41,7 @@ class ZRootRefiner(BaseModule):
         hidden_channels (int): width of the two hidden layers. Defaults to 128.
         negative_slope (float): LeakyReLU slope. Defaults to 0.01.
         use_batchnorm (bool): BatchNorm1d after each hidden activation. Defaults to True.
-        detach_inputs (bool): stop gradients into the MLP inputs (see above). Defaults to False.
+        detach_inputs (bool): stop gradients into the MLP inputs (see above). Defaults to True.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -47,7 +50,7 @@ class ZRootRefiner(BaseModule):
                  hidden_channels: int = 128,
                  negative_slope: float = 0.01,
                  use_batchnorm: bool = True,
-                 detach_inputs: bool = False,
+                 detach_inputs: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.num_joints = num_joints

@@ -19,13 +19,16 @@ model = dict(
         in_channels=2048,
         input_size=(128, 128),
         mode='regression',  # 'heatmap' = latent 2.5D heatmaps of Iqbal et al. (see bmc/rhd3d_fh2d_heatmap.py)
-        zroot_refiner=dict(type='ZRootRefiner', use_batchnorm=True, detach_inputs=False),
+        zroot_refiner=dict(type='ZRootRefiner', use_batchnorm=True, detach_inputs=True),
         zroot_range=(1.0, 500.0),
         loss_2d_weight=1.0,
         loss_zr_weight=5.0,
         loss_zroot_weight=1.0,
         loss_zroot_closed_form_weight=0.0,
-        loss_2d_unit='normalized',
+        # L1 on 2D in pixels of the crop: the paper gives lambda_2D = 1 next to its 2D errors in px; in
+        # crop-normalised units the 2D term would be 128x weaker than lambda_zr * |z_r| and lambda_Zroot * |Z_root|.
+        loss_2d_unit='pixel',
+        closed_form_gradient=False,  # see Hand25DHead: the closed form is ill-conditioned early in training
         bmc_loss=None,
         default_ref_bone_length=40.0),
     # Flip TTA is rejected by Hand3DEstimator (a flipped right hand is a left hand).

@@ -1,0 +1,136 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+"""A small CPU renderer (numpy + OpenCV) that draws a posed hand as a shaded silhouette.
+
+Fingers are capsules along the bones, the palm a polygon through the wrist and the finger bases; everything is
+drawn far-to-near (painter's algorithm), so nearer fingers occlude farther ones. Shading carries depth: nearer
+parts are brighter, every part has a darker rim and a lighter ridge, and the palm side and the back of the hand
+have different tones (the network needs some cue of which side faces the camera). No part has a colour of its
+own: fingers are told apart by shape and occlusion only, as in a photograph.
+"""
+from dataclasses import dataclass
+from typing import Tuple
+
+import cv2
+import numpy as np
+
+from ..geometry.skeleton import BONE_CHILDREN, BONE_PARENTS
+
+#: Capsule radius (mm) of each bone (bone k ends at joint k + 1); palm root bones of the fingers are not drawn
+#: as capsules (the palm polygon covers them), the thumb's root bone is (the thenar eminence).
+BONE_RADIUS_MM = np.array([
+    13., 10., 9., 8.,        # thumb
+    0., 9.5, 8.5, 7.5,       # index
+    0., 10., 8.8, 7.8,       # middle
+    0., 9.5, 8.5, 7.5,       # ring
+    0., 8.2, 7.4, 6.8,       # little
+])
+PALM_JOINTS = (0, 1, 5, 9, 13, 17)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A domain's appearance statistics."""
+    skin_tones: Tuple[Tuple[float, float, float], ...] = ((150, 180, 225), (120, 150, 200), (95, 125, 170))
+    skin_jitter: float = 12.
+    background: str = 'gradient'  # 'gradient' or 'clutter'
+    blur_sigma: Tuple[float, float] = (0., 0.)
+    noise_std: float = 2.
+    occluder_prob: float = 0.
+    brightness: Tuple[float, float] = (0.9, 1.1)
+
+
+def _background(rng: np.random.Generator, size: int, style: str) -> np.ndarray:
+    if style == 'gradient':
+        a, b = rng.uniform(20, 235, 3), rng.uniform(20, 235, 3)
+        t = np.linspace(0., 1., size)
+        direction = rng.uniform(0, 2 * np.pi)
+        ramp = np.cos(direction) * t[None, :] + np.sin(direction) * t[:, None]
+        ramp = (ramp - ramp.min()) / max(np.ptp(ramp), 1e-6)
+        image = a[None, None] * (1 - ramp[..., None]) + b[None, None] * ramp[..., None]
+    else:  # clutter: coloured noise at several scales plus random shapes
+        image = np.zeros((size, size, 3))
+        for cells in (4, 12, 32):
+            layer = rng.uniform(0, 255, (cells, cells, 3))
+            image += cv2.resize(layer, (size, size), interpolation=cv2.INTER_CUBIC) / 3.
+        for _ in range(rng.integers(2, 6)):
+            colour = rng.uniform(0, 255, 3).tolist()
+            centre = tuple(int(c) for c in rng.integers(0, size, 2))
+            axes = tuple(int(a) for a in rng.integers(size // 12, size // 3, 2))
+            cv2.ellipse(image, centre, axes, float(rng.uniform(0, 180)), 0, 360, colour, -1, cv2.LINE_AA)
+    return np.clip(image, 0, 255).astype(np.float32)
+
+
+def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray, size: int,
+                appearance: Appearance) -> np.ndarray:
+    """Draw one right hand.
+
+    Args:
+        rng: random generator (background, skin tone, noise).
+        joints: (21, 3) camera-frame joints in mm.
+        cam_K: (3, 3) intrinsics.
+        size: image width = height in pixels.
+        appearance: the domain's appearance.
+
+    Returns:
+        (size, size, 3) uint8 BGR image.
+    """
+    image = _background(rng, size, appearance.background)
+    uv_h = joints @ cam_K.T
+    uv = uv_h[:, :2] / uv_h[:, 2:3]
+    depth = joints[:, 2]
+    focal = cam_K[0, 0]
+    skin = np.asarray(appearance.skin_tones[rng.integers(len(appearance.skin_tones))], np.float64)
+    skin = skin + rng.normal(0, appearance.skin_jitter, 3)
+    back_tone = skin * 0.82  # the back of the hand is darker than the palm
+    z_near, z_far = depth.min(), depth.max()
+
+    def shade(z: float) -> float:
+        return 1.05 - 0.35 * (z - z_near) / max(z_far - z_near, 1.)
+
+    # Palm: which side faces the camera decides the tone; its normal from the index and little bases.
+    palm_normal = np.cross(joints[5] - joints[0], joints[17] - joints[0])  # points to the palm side (right hand)
+    palm_faces_camera = float(np.dot(palm_normal, -joints[0])) > 0
+    palm_tone = skin if palm_faces_camera else back_tone
+    items = []  # (depth, kind, payload)
+    for bone, (parent, child) in enumerate(zip(BONE_PARENTS, BONE_CHILDREN)):
+        if BONE_RADIUS_MM[bone] > 0:
+            items.append(((depth[parent] + depth[child]) / 2, 'bone', (parent, child, BONE_RADIUS_MM[bone])))
+    items.append((depth[list(PALM_JOINTS)].mean() + 4., 'palm', None))
+    items.sort(key=lambda item: -item[0])  # far first
+
+    scale = 4  # sub-pixel precision of cv2 drawing (shift bits = 2)
+    to_px = lambda p: (int(round(p[0] * scale)), int(round(p[1] * scale)))  # noqa: E731
+    for z, kind, payload in items:
+        tone = palm_tone * shade(z)
+        if kind == 'palm':
+            pts = uv[list(PALM_JOINTS)]
+            centre = pts.mean(axis=0)
+            pts = centre + (pts - centre) * 1.12
+            hull = cv2.convexHull((pts * scale).astype(np.int32))
+            cv2.fillConvexPoly(image, hull, (tone * 0.7).tolist(), cv2.LINE_AA, shift=2)
+            inner = cv2.convexHull(((centre + (pts - centre) * 0.93) * scale).astype(np.int32))
+            cv2.fillConvexPoly(image, inner, tone.tolist(), cv2.LINE_AA, shift=2)
+            continue
+        parent, child, radius_mm = payload
+        radius = max(focal * radius_mm / max(z, 1.), 1.)
+        a, b = to_px(uv[parent]), to_px(uv[child])
+        finger_tone = (skin if palm_faces_camera else back_tone) * shade(z)
+        cv2.line(image, a, b, (finger_tone * 0.62).tolist(), int(round(2 * radius + 2)), cv2.LINE_AA, shift=2)
+        cv2.line(image, a, b, finger_tone.tolist(), max(int(round(2 * radius - 1)), 1), cv2.LINE_AA, shift=2)
+        cv2.line(image, a, b, np.minimum(finger_tone * 1.15, 255).tolist(), max(int(round(radius * 0.6)), 1),
+                 cv2.LINE_AA, shift=2)
+        # Knuckle crease at the proximal end, tip rounded by the cap of the line.
+        cv2.circle(image, a, int(round(radius * 0.9 * scale)), (finger_tone * 0.8).tolist(), 1, cv2.LINE_AA, shift=2)
+
+    if appearance.occluder_prob > 0 and rng.uniform() < appearance.occluder_prob:
+        centre = uv[rng.integers(21)] + rng.normal(0, size * 0.05, 2)
+        axes = (int(rng.integers(size // 16, size // 7)), int(rng.integers(size // 16, size // 7)))
+        cv2.ellipse(image, tuple(int(c) for c in centre), axes, float(rng.uniform(0, 180)), 0, 360,
+                    rng.uniform(0, 255, 3).tolist(), -1, cv2.LINE_AA)
+
+    image *= rng.uniform(*appearance.brightness)
+    sigma = rng.uniform(*appearance.blur_sigma)
+    if sigma > 0.3:
+        image = cv2.GaussianBlur(image, (0, 0), sigma)
+    image += rng.normal(0, appearance.noise_std, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
