@@ -16,6 +16,7 @@ Example::
     python tools/benchmark_data.py --workers 0 1 2 --batch-size 64 --batches 4
 """
 import argparse
+import sys
 import os.path as osp
 import tempfile
 import time
@@ -29,8 +30,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-import bmc_mmpose.datasets  # noqa: F401  (registers datasets and transforms)
-from bmc_mmpose.testing import dataset_fixtures as fx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's bmc_mmpose first
+import bmc_mmpose.datasets  # noqa: F401,E402  (registers datasets and transforms)
+from bmc_mmpose.testing import dataset_fixtures as fx  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / 'configs' / '_base_' / 'datasets'

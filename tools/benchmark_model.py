@@ -14,6 +14,7 @@ Example::
 """
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,9 +22,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
-import bmc_mmpose  # noqa: F401  (registers the components)
-from bmc_mmpose.testing.hand25d_batches import make_hand_batch
-from mmpose.registry import MODELS
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's bmc_mmpose first
+import bmc_mmpose  # noqa: F401,E402  (registers the components)
+from bmc_mmpose.testing.hand25d_batches import make_hand_batch  # noqa: E402
+from mmpose.registry import MODELS  # noqa: E402
 
 
 def parse_args():

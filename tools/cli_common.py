@@ -2,9 +2,17 @@
 """Shared pieces of tools/train.py and tools/test.py."""
 import difflib
 import os.path as osp
+import sys
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
+
+# The checkout a tool belongs to goes first on sys.path, so that `custom_imports=['bmc_mmpose']` imports *this*
+# checkout's package even when the shared venv's editable install points at another clone (tools/install.sh
+# re-links the cached venv to whichever checkout ran it last).
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
 
 
 def load_config(path: str, cfg_options: Optional[List[str]] = None) -> Config:

@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
 
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, MANO_TO_FREIHAND, RHD_TO_FREIHAND  # noqa: E402
 from bmc_mmpose.limits import BMCLimits, compute_bmc_limits, measure_hands, save_bmc_limits  # noqa: E402
@@ -39,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output JSON path')
     parser.add_argument('--num-hull-points', type=int, default=10, help='K, vertices per hull')
     parser.add_argument('--rdp-epsilon', type=float, default=1e-3, help='Ramer-Douglas-Peucker tolerance (rad)')
+    parser.add_argument('--no-enclose-hulls', action='store_true',
+                        help='keep the inscribed K-gon instead of growing it to hold every hand (corners cut)')
     parser.add_argument('--source', default=None, help='source description stored in the file')
     parser.add_argument('--version', default='1', help='version string stored in the file')
     parser.add_argument('--plot', help='write the supplementary Fig. 1-style figure of all 15 joints here (PNG)')
@@ -120,6 +123,7 @@ def main(argv=None) -> int:
         joints = joints_from_dataset(args.dataset_config, args.dataset_key)
         source = args.source or f'{Path(args.dataset_config).name}:{args.dataset_key}'
     limits = compute_bmc_limits(joints, num_hull_points=args.num_hull_points, rdp_epsilon=args.rdp_epsilon,
+                                enclose_hulls=not args.no_enclose_hulls,
                                 source=source, version=args.version)
     save_bmc_limits(limits, args.out)
     meta = limits.meta

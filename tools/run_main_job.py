@@ -12,7 +12,6 @@ Each step's wall time is printed; the metrics are in WORK_DIR/test/hand3d_metric
 """
 import argparse
 import json
-import os
 import os.path as osp
 import subprocess
 import sys

@@ -3,10 +3,9 @@
 
 The ground-truth 2D of every sample of the dataset at ``--dataset-key`` goes through
 ``bmc_mmpose.datasets.simulate_detections`` (Gaussian noise, outliers, dropped joints, confidences that fall with the
-error) and is written in the plain detections format (``docs/detections_format.md`` /
-``bmc_mmpose.datasets.detections``), keyed by the image path relative to the dataset's ``data_root``, in the
-coordinates of the image *as stored* (left hands stay left), so ``LoadDetectedKeypoints2D`` reads it like the output
-of a real detector::
+error) and is written in the plain detections format (documented in ``bmc_mmpose/datasets/detections.py``), keyed
+by the image path relative to the dataset's ``data_root``, in the coordinates of the image *as stored* (left hands
+stay left), so that ``LoadDetectedKeypoints2D`` reads it like the output of a real detector::
 
     python tools/simulate_detections.py configs/synthetic/rhd3d_fh2d_synthetic.py \\
         --dataset-key train_dataloader.dataset.datasets.1 --out data/synthetic/detections_domain_b.json
@@ -18,9 +17,11 @@ import os.path as osp
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
 
 
 def parse_args(argv=None):
@@ -54,12 +55,14 @@ def main(argv=None) -> int:
         info = dataset.get_data_info(index)
         kpts = np.asarray(info['keypoints'], np.float64).reshape(21, 2)
         mirrored = bool(info.get('mirrored', False))
-        width, height = (int(v) for v in info.get('image_size', (0, 0)))
-        if mirrored:
-            if width <= 0:
-                raise KeyError(f'{args.config}: sample {info["img_path"]!r} is mirrored but has no image_size')
+        width = height = 0
+        if mirrored:  # the dataset flipped a left hand to the right; detections live in the image as stored
+            image = cv2.imread(info['img_path'], cv2.IMREAD_UNCHANGED)
+            if image is None:
+                raise FileNotFoundError(f'{args.config}: cannot read image {info["img_path"]!r}')
+            height, width = image.shape[:2]
             kpts = kpts.copy()
-            kpts[:, 0] = width - 1 - kpts[:, 0]  # back to the image as stored (a left hand)
+            kpts[:, 0] = width - 1 - kpts[:, 0]
         keys.append(osp.relpath(info['img_path'], root) if root else info['img_path'])
         keypoints.append(kpts)
         hands.append('left' if mirrored else 'right')

@@ -8,6 +8,7 @@ Metrics (JSON and a PCK-curve PNG) go to the work dir. ``--dump-submission`` wri
 FreiHAND or HO-3D evaluation split (the config's test dataloader must point at that split).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -81,7 +82,15 @@ def main():
     from bmc_mmpose.utils import setup_distributed_without_cuda
     setup_distributed_without_cuda(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    from mmengine.dist import is_main_process
+    if is_main_process() and metrics:
+        # All evaluators' numbers in one machine-readable file (tools/run_proxy_experiments.py reads it).
+        path = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(path, 'w') as f:
+            json.dump({k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in metrics.items()}, f,
+                      indent=1)
+        print(f'metrics written to {path}', flush=True)
 
 
 if __name__ == '__main__':

@@ -1,11 +1,11 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """BMC limits: file format (``README.md``), loader/writer, computation from 3D data, shipped limit sets."""
 from .bmc_limits import FORMAT_VERSION, SHIPPED_LIMITS, BMCLimits, load_bmc_limits, save_bmc_limits
-from .compute import (approximate_hull, compute_bmc_limits, convex_hull, greedy_reduce, hull_coverage, measure_hands,
-                      pad_polygon, rdp_closed_polygon)
+from .compute import (approximate_hull, compute_bmc_limits, convex_hull, enclose_points, greedy_reduce, hull_coverage,
+                      measure_hands, pad_polygon, rdp_closed_polygon)
 
 __all__ = [
     'FORMAT_VERSION', 'SHIPPED_LIMITS', 'BMCLimits', 'load_bmc_limits', 'save_bmc_limits', 'compute_bmc_limits',
     'measure_hands', 'approximate_hull', 'convex_hull', 'rdp_closed_polygon', 'greedy_reduce', 'pad_polygon',
-    'hull_coverage'
+    'hull_coverage', 'enclose_points'
 ]

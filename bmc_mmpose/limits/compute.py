@@ -210,8 +210,42 @@ def pad_polygon(polygon: np.ndarray, num_vertices: int) -> np.ndarray:
     return polygon
 
 
+def enclose_points(polygon: np.ndarray, points: np.ndarray, margin: float = 1e-6,
+                   collinear_tol: float = 1e-9) -> np.ndarray:
+    """Push every edge of a convex CCW polygon outward, parallel to itself, until no point lies beyond it.
+
+    The result has the same edge directions (so at most the same number of vertices) and contains all
+    ``points`` with ``margin`` to spare (so that points on the boundary count as inside under float rounding):
+    each new vertex is the intersection of its two neighbouring pushed edge lines. Nearly collinear
+    vertices (turn below ``collinear_tol`` in cross-product terms) are dropped first, since their two edge lines
+    would not intersect in a single point.
+
+    Args:
+        polygon: ``(K, 2)`` convex, counter-clockwise.
+        points: ``(N, 2)``.
+
+    Returns:
+        ``(K', 2)`` counter-clockwise, ``K' <= K``.
+    """
+    polygon = np.asarray(polygon, dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
+    turn = _cross(np.roll(polygon, 1, axis=0), polygon, np.roll(polygon, -1, axis=0))
+    polygon = polygon[turn > collinear_tol * max(1.0, float(np.abs(polygon).max()) ** 2)]
+    if len(polygon) < 3:
+        return polygon
+    edge = np.roll(polygon, -1, axis=0) - polygon
+    normal = np.stack([edge[:, 1], -edge[:, 0]], axis=1)  # outward for a CCW polygon
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    offset = np.maximum(((points[None] - polygon[:, None]) * normal[:, None]).sum(-1).max(axis=1), 0.0) + margin
+    level = (normal * polygon).sum(-1) + offset  # edge line i: normal_i . x = level_i
+    # vertex i lies on the lines of edge i - 1 and edge i
+    lhs = np.stack([np.roll(normal, 1, axis=0), normal], axis=1)  # (K, 2, 2)
+    rhs = np.stack([np.roll(level, 1), level], axis=1)[..., None]  # (K, 2, 1)
+    return np.linalg.solve(lhs, rhs)[..., 0]
+
+
 def approximate_hull(points: np.ndarray, num_vertices: int = 10, rdp_epsilon: float = 1e-3,
-                     min_extent: float = 1e-6) -> np.ndarray:
+                     min_extent: float = 1e-6, enclose: bool = True) -> np.ndarray:
     """Convex hull -> Ramer-Douglas-Peucker -> greedy removal, exactly ``num_vertices`` CCW vertices.
 
     If RDP leaves fewer than ``num_vertices`` vertices the greedy removal starts from the full convex hull
@@ -224,6 +258,10 @@ def approximate_hull(points: np.ndarray, num_vertices: int = 10, rdp_epsilon: fl
         rdp_epsilon: RDP tolerance, radians. The default (0.06 deg) only drops nearly collinear vertices: with
             dense data a coarser tolerance cuts slivers that hold points (0.01 rad lost ~2 % of 3000 hands),
             which the greedy step could have kept.
+        enclose: push the K edges of the reduced polygon outward until it contains every point again
+            (:func:`enclose_points`). Reducing a hull of many vertices to K cuts its corners, which leaves some of
+            the very hands the limits were computed from outside; the paper's limits are meant to accept the data
+            they come from, so this is the default. False keeps the inscribed K-gon (corners cut).
 
     Returns:
         ``(K, 2)`` counter-clockwise.
@@ -237,12 +275,17 @@ def approximate_hull(points: np.ndarray, num_vertices: int = 10, rdp_epsilon: fl
         hull = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
     simplified = rdp_closed_polygon(hull, rdp_epsilon)
     start = simplified if len(simplified) >= num_vertices else hull
-    return pad_polygon(greedy_reduce(start, points, num_vertices), num_vertices)
+    reduced = greedy_reduce(start, points, num_vertices)
+    if enclose:
+        enclosing = enclose_points(reduced, points)
+        if len(enclosing) >= 3:
+            reduced = enclosing
+    return pad_polygon(reduced, num_vertices)
 
 
 def compute_bmc_limits(joints: np.ndarray, num_hull_points: int = 10, rdp_epsilon: float = 1e-3,
                        source: str = 'data', version: str = '1', batch_size: int = 4096,
-                       interval_tolerance: float = 1e-4) -> BMCLimits:
+                       interval_tolerance: float = 1e-4, enclose_hulls: bool = True) -> BMCLimits:
     """All BMC limits from 3D hands (min/max of every quantity; hulls as in supplementary Sec. 1).
 
     Args:
@@ -251,6 +294,7 @@ def compute_bmc_limits(joints: np.ndarray, num_hull_points: int = 10, rdp_epsilo
         num_hull_points: K, vertices per hull.
         rdp_epsilon: Ramer-Douglas-Peucker tolerance, radians.
         source, version: stored in the result.
+        enclose_hulls: grow each K-vertex hull until it contains every used hand (:func:`approximate_hull`).
         interval_tolerance: every min/max interval is widened by this much on both sides (scale-normalised
             units, 1 / unit for curvature, radians). Without it the reference bone, which is exactly 1 in
             normalised units by construction, gets the zero-width interval [1, 1], and float rounding of a hand
@@ -272,12 +316,13 @@ def compute_bmc_limits(joints: np.ndarray, num_hull_points: int = 10, rdp_epsilo
                          f'{len(valid)} (skipped: {_count_reasons(measured["reasons"])})')
     lengths, curvature = measured['bone_length'][valid], measured['root_curvature'][valid]
     root_angle, angles = measured['root_angle'][valid], measured['angles'][valid]
-    hulls = np.stack([approximate_hull(angles[:, j], num_hull_points, rdp_epsilon) for j in range(15)])
+    hulls = np.stack([approximate_hull(angles[:, j], num_hull_points, rdp_epsilon, enclose=enclose_hulls)
+                      for j in range(15)])
     boxes = np.stack([angles.min(axis=0), angles.max(axis=0)], axis=1)
     meta = {
         'num_samples': int(len(valid)), 'num_used': int(valid.sum()), 'num_skipped': int((~valid).sum()),
         'skipped': _count_reasons(measured['reasons']), 'num_hull_points': int(num_hull_points),
-        'rdp_epsilon': float(rdp_epsilon),
+        'rdp_epsilon': float(rdp_epsilon), 'enclose_hulls': bool(enclose_hulls),
         'hull_coverage': [float(x) for x in _hull_coverage(angles, hulls)],
     }
     tol = float(interval_tolerance)

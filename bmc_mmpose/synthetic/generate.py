@@ -28,7 +28,7 @@ from .hand_model import PoseDistribution, project, reference_bone_length, sample
 from .renderer import Appearance, render_hand
 
 MANIFEST = 'synthetic_manifest.json'
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # bump whenever the hand model or the renderer changes: stale data is then rewritten
 
 DOMAIN_A_POSES = PoseDistribution()
 DOMAIN_A_LOOK = Appearance()

@@ -115,62 +115,21 @@ val_pipeline = [
 ]
 
 # data loaders
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file='annotations/all/InterHand2.6M_train_data.json',
-        camera_param_file='annotations/all/InterHand2.6M_train_camera.json',
-        joint_file='annotations/all/InterHand2.6M_train_joint_3d.json',
-        use_gt_root_depth=True,
-        rootnet_result_file=None,
-        data_mode=data_mode,
-        data_root=data_root,
-        data_prefix=dict(img='images/train/'),
-        pipeline=train_pipeline,
-    ))
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file='annotations/machine_annot/InterHand2.6M_val_data.json',
-        camera_param_file='annotations/machine_annot/InterHand2.6M_val_camera.json',
-        joint_file='annotations/machine_annot/InterHand2.6M_val_joint_3d.json',
-        use_gt_root_depth=True,
-        rootnet_result_file=None,
-        data_mode=data_mode,
-        data_root=data_root,
-        data_prefix=dict(img='images/val/'),
-        pipeline=val_pipeline,
-        test_mode=True,
-    ))
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=1,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file='annotations/all/InterHand2.6M_test_data.json',
-        camera_param_file='annotations/all/InterHand2.6M_test_camera.json',
-        joint_file='annotations/all/InterHand2.6M_test_joint_3d.json',
-        use_gt_root_depth=True,
-        rootnet_result_file=None,
-        data_mode=data_mode,
-        data_root=data_root,
-        data_prefix=dict(img='images/test/'),
-        pipeline=val_pipeline,
-        test_mode=True,
-    ))
+def _interhand(split: str, annotations: str, **kwargs) -> dict:
+    """InterHand2.6M dataset of one split (MMPose's InterNet settings)."""
+    prefix = f'annotations/{annotations}/InterHand2.6M_{split}'
+    return dict(type=dataset_type, ann_file=f'{prefix}_data.json', camera_param_file=f'{prefix}_camera.json',
+                joint_file=f'{prefix}_joint_3d.json', use_gt_root_depth=True, rootnet_result_file=None,
+                data_mode=data_mode, data_root=data_root, data_prefix=dict(img=f'images/{split}/'), **kwargs)
+
+
+_loader = dict(batch_size=16, num_workers=1, persistent_workers=True, drop_last=False)
+train_dataloader = dict(**_loader, sampler=dict(type='DefaultSampler', shuffle=True),
+                        dataset=_interhand('train', 'all', pipeline=train_pipeline))
+val_dataloader = dict(**_loader, sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+                      dataset=_interhand('val', 'machine_annot', pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(**_loader, sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+                       dataset=_interhand('test', 'all', pipeline=val_pipeline, test_mode=True))
 
 # evaluators
 val_evaluator = [dict(type='InterHandMetric', modes=['MPJPE', 'MRRPE', 'HandednessAcc'])]

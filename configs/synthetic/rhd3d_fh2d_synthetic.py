@@ -31,18 +31,15 @@ val_pipeline = [
     dict(type='HandCropAffine', input_size=input_size, padding=1.4),
     dict(type='PackHand3DInputs'),
 ]
+domain_a_train = dict(type='RHDHandDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
+                      image_size=image_size, pipeline=[])
+domain_b_train_2d = dict(type='FreiHandDataset', data_root=data_root, split='train', versions=(0, ), val_fraction=0.1,
+                         split_seed=0, supervision='2d', image_size=image_size, pipeline=[])
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=1,
     sampler=dict(batch_size=batch_size),
-    dataset=dict(
-        pipeline=train_pipeline,
-        datasets=[
-            dict(type='RHDHandDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
-                 image_size=image_size, pipeline=[]),
-            dict(type='FreiHandDataset', data_root=data_root, split='train', versions=(0, ), val_fraction=0.1,
-                 split_seed=0, supervision='2d', image_size=image_size, pipeline=[]),
-        ]))
+    dataset=dict(pipeline=train_pipeline, datasets=[domain_a_train, domain_b_train_2d]))
 # Validation and test: domain B's held-out 'val' part (3D ground truth); the synthetic data has no test split.
 _domain_b_val = dict(type='FreiHandDataset', data_root=data_root, split='val', versions=(0, ), num_val=None,
                      val_fraction=0.1, split_seed=0, supervision='3d', test_mode=True, image_size=image_size,

@@ -192,6 +192,15 @@ def test_transform_replaces_label_by_detection(det_file):
     np.testing.assert_array_equal(out['bbox'], [[1., 2., 3., 4.]])  # box kept by default
 
 
+def test_transform_unweighted_mode_gives_binary_weights(det_file):
+    path, right, right_conf, _, _ = det_file
+    out = LoadDetectedKeypoints2D(path, min_confidence=0.2, confidence_as_weight=False)(
+        _results('/data/rhd/training/color/00001.png'))
+    expected_w = (right_conf >= 0.2).astype(np.float32)  # the missing joint (conf 0) and joint 6 (0.1) stay 0
+    np.testing.assert_array_equal(out['keypoints_visible'][0], expected_w)
+    assert expected_w[2] == 0 and expected_w[6] == 0 and expected_w.sum() == 19
+
+
 def test_transform_mirrors_left_hands_and_boxes(det_file):
     path, _, _, left, left_conf = det_file
     out = LoadDetectedKeypoints2D(path, bbox_from_detections=True)(

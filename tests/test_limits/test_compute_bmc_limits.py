@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from bmc_mmpose.geometry import RHD_TO_FREIHAND, inverse_permutation, points_in_hulls
-from bmc_mmpose.limits import (approximate_hull, compute_bmc_limits, convex_hull, greedy_reduce, hull_coverage,
-                               load_bmc_limits, rdp_closed_polygon)
+from bmc_mmpose.limits import (approximate_hull, compute_bmc_limits, convex_hull, enclose_points, greedy_reduce,
+                               hull_coverage, load_bmc_limits, rdp_closed_polygon)
 from bmc_mmpose.testing.bmc_hands import random_fk_hands
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,3 +134,29 @@ def test_tool_reads_a_dataset_config(tmp_path, capsys):
     assert limits.meta['num_samples'] == 8
     assert 'config.py:train_dataloader.dataset' in limits.source
     assert 'hands: 8' in capsys.readouterr().out
+
+
+def test_enclose_points_contains_every_point_and_keeps_edge_directions():
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(2000, 2)) * np.array([0.5, 0.2])
+    inscribed = approximate_hull(points, 8, enclose=False)
+    enclosing = approximate_hull(points, 8)
+    assert hull_coverage_of(inscribed, points) < 1.0  # reducing to 8 vertices cut corners
+    assert hull_coverage_of(enclosing, points) == 1.0
+    assert enclosing.shape == (8, 2)
+
+    def directions(polygon):
+        edge = np.roll(polygon, -1, axis=0) - polygon
+        return edge / np.linalg.norm(edge, axis=1, keepdims=True)
+    np.testing.assert_allclose(directions(enclosing), directions(inscribed), atol=1e-9)
+
+
+def test_enclose_points_leaves_a_polygon_that_already_contains_the_points():
+    square = np.array([[0., 0.], [1., 0.], [1., 1.], [0., 1.]])
+    points = np.random.default_rng(0).uniform(0.1, 0.9, size=(100, 2))
+    np.testing.assert_allclose(enclose_points(square, points, margin=0.0), square, atol=1e-12)
+
+
+def hull_coverage_of(polygon, points):
+    inside = points_in_hulls(torch.from_numpy(points)[:, None], torch.from_numpy(polygon)[None])
+    return inside.double().mean().item()

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from bmc_mmpose.geometry.skeleton import RHD_TO_FREIHAND
 from bmc_mmpose.synthetic import (DOMAIN_A_POSES, DOMAIN_B_POSES, generate_synthetic, project, reference_bone_length,
                                   sample_hands)
 
@@ -109,23 +108,23 @@ def test_domains_differ_in_articulation_and_viewpoint():
 
 
 def test_limits_from_generated_hands_accept_fresh_ones():
-    """Limits computed from 5000 generated hands, checked on 1000 fresh ones.
+    """Limits computed from a large sample (50000 generated hands) give zero BMC loss to >= 99 % of fresh ones.
 
-    Bone-length and palm intervals accept >= 99 % of fresh hands. The K = 10 joint-angle hulls (paper's K) do not
-    reach the 99 % that issue 7 asks for: with the current hand model (rewritten 05:30 UTC) 93.6 % (seed 7) and
-    94.8 % (seed 8) of fresh hands lie inside all 15 hulls; each hull misses 0.1-0.7 %, because simplifying the
-    hull to 10 points cuts corners of the point clouds. (Bounded uniform angle noise was tried and was worse:
-    92.4 % / 91.1 %.) The assertion below holds the measured level minus seed-to-seed spread, so a regression is
-    caught; the shortfall is reported.
+    Measured (2000 fresh hands): 99.75 % (seed 7), 99.4 % (seed 8). What it takes: the K = 10 hulls are grown
+    until they enclose every hand they come from (``enclose_hulls=True``, the default; inscribed 10-gons cut the
+    point clouds' corners and accepted only 93.6 % / 94.8 % with 5000 hands), and the sample must be large,
+    because a fresh hand may fall outside the convex hull of the sample itself: enclosing hulls from 5000 hands
+    accept 94.6 % / 95.8 %, from 20000 98.6 % / 98.9 %.
     """
     from bmc_mmpose.limits import compute_bmc_limits
     from bmc_mmpose.models.losses import BMCLoss
     rng = np.random.default_rng(7)
-    joints, _ = sample_hands(rng, 6000, DOMAIN_B_POSES, 128)
-    limits = compute_bmc_limits(joints[:5000])
+    joints, _ = sample_hands(rng, 52000, DOMAIN_B_POSES, 128)
+    limits = compute_bmc_limits(joints[:50000])
+    assert min(limits.meta['hull_coverage']) == 1.0  # enclosing hulls hold every hand they were computed from
     loss = BMCLoss(limits=limits, input_unit='mm', scale_source='predicted')
-    terms = loss.terms(torch.from_numpy(joints[5000:]))
+    terms = loss.terms(torch.from_numpy(joints[50000:]))
     for key in ('violation_bone_length', 'violation_root_curvature', 'violation_root_angle'):
         assert terms[key].any(-1).double().mean().item() <= 0.01, key
     accepted = (terms['loss'] == 0).double().mean().item()
-    assert accepted >= 0.92, f'only {accepted:.3f} of fresh hands cost 0'
+    assert accepted >= 0.99, f'only {accepted:.4f} of fresh hands cost 0'

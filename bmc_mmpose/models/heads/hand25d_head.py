@@ -96,6 +96,12 @@ class Hand25DHead(BaseHead):
         loss_2d_unit (str): ``'normalized'`` or ``'pixel'`` (see above).
         bmc_loss (dict, optional): config of the biomechanical loss, built with ``MODELS``; called as
             ``bmc_loss(joints (B, J, 3)) -> scalar`` and carrying its own weights.
+        bmc_root_depth (str): which root depth places the joints the BMC loss sees. ``'refined'`` (default, the
+            paper: "directly on the predicted 3D keypoints"): the refiner's ``Z_root``. ``'closed_form'``: the
+            closed-form ``Z_root`` of ``(uv, z_r)`` (detached as above), whose reference bone has length 1 by
+            construction, so BMC constrains the shape the 2.5D output implies and is not fooled by the
+            refiner's root-depth error, which scales the hand in x and y (on a target domain the refiner never saw
+            with 3D labels that error is large, and the bone-length term then pulls ``z_r`` away from the truth).
         loss_2d (dict, optional): config of a 2D loss module replacing the built-in masked L1 (None keeps it),
             called as ``loss_2d(pred (B, J, 2), target (B, J, 2), keypoint_weights (B, J)) -> scalar``.
         bone_direction_loss (dict, optional): config of the 2D bone-direction loss (same call), None for none.
@@ -124,6 +130,7 @@ class Hand25DHead(BaseHead):
                  loss_zroot_closed_form_weight: float = 0.0,
                  loss_2d_unit: str = 'pixel',
                  bmc_loss: OptConfigType = None,
+                 bmc_root_depth: str = 'refined',
                  loss_2d: OptConfigType = None,
                  bone_direction_loss: OptConfigType = None,
                  default_ref_bone_length: float = DEFAULT_REF_BONE_LENGTH_MM,
@@ -133,6 +140,8 @@ class Hand25DHead(BaseHead):
             raise ValueError(f"Hand25DHead: mode must be 'regression' or 'heatmap', got {mode!r}")
         if loss_2d_unit not in ('normalized', 'pixel'):
             raise ValueError(f"Hand25DHead: loss_2d_unit must be 'normalized' or 'pixel', got {loss_2d_unit!r}")
+        if bmc_root_depth not in ('refined', 'closed_form'):
+            raise ValueError(f"Hand25DHead: bmc_root_depth must be 'refined' or 'closed_form', got {bmc_root_depth!r}")
         if len(input_size) != 2:
             raise ValueError(f'Hand25DHead: input_size must be (w, h), got {input_size!r}')
         if default_ref_bone_length <= 0:
@@ -152,6 +161,7 @@ class Hand25DHead(BaseHead):
         self.loss_zroot_weight = loss_zroot_weight
         self.loss_zroot_closed_form_weight = loss_zroot_closed_form_weight
         self.loss_2d_unit = loss_2d_unit
+        self.bmc_root_depth = bmc_root_depth
         self.default_ref_bone_length = float(default_ref_bone_length)
         # BaseHead.decode expects the attribute; this head decodes itself (no codec: targets need K and 3D).
         self.decoder = None
@@ -225,7 +235,8 @@ class Hand25DHead(BaseHead):
 
         Returns:
             dict[str, Tensor]: ``rays`` (B, J, 3), ``z_root_closed_form`` (B,), ``z_root`` (B,) refined (equal to
-            the closed form without a refiner), ``joints_3d_norm`` (B, J, 3).
+            the closed form without a refiner), ``joints_3d_norm`` (B, J, 3), ``joints_3d_norm_closed_form``
+            (B, J, 3) placed with the closed-form root depth.
         """
         # Absurd outputs (e.g. an untrained network in eval mode) would overflow float32 in the squared terms of
         # the closed form; bound them for the geometry only (the 2D / z_r losses see the raw values and pull them
@@ -240,7 +251,9 @@ class Hand25DHead(BaseHead):
             z_root_cf = zroot_closed_form(uv.detach(), z_r.detach(), K, depth_range=self.zroot_range)
         z_root = self.zroot_refiner(z_r, rays, z_root_cf) if self.zroot_refiner is not None else z_root_cf
         joints = reconstruct_joints_3d(uv, z_r, z_root, K)
-        return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints)
+        joints_cf = reconstruct_joints_3d(uv, z_r, z_root_cf, K)
+        return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints,
+                    joints_3d_norm_closed_form=joints_cf)
 
     # ------------------------------------------------------------------------------------------------------
     # training
@@ -294,7 +307,9 @@ class Hand25DHead(BaseHead):
                 (lifted['z_root_closed_form'] - zroot_gt).abs() * weight_3d).sum() / num_3d.clamp(min=1)
         if self.bmc_loss is not None:
             # every sample, 2D-only ones included; logged under the loss's own name (BMCLoss: 'loss_bmc')
-            losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(lifted['joints_3d_norm'])
+            key = 'joints_3d_norm_closed_form' if self.bmc_root_depth == 'closed_form' else 'joints_3d_norm'
+            losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(lifted[key])
+
 
         with torch.no_grad():
             dist_2d = (uv - gather['keypoints_2d']).norm(dim=-1)

@@ -233,3 +233,38 @@ def test_bmc_loss_reaches_2d_only_samples():
     assert losses['loss_zr'].item() == 0
     losses['loss_bmc'].backward()
     assert torch.isfinite(z_r.grad).all() and z_r.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('root_depth', ['refined', 'closed_form'])
+def test_bmc_root_depth_choice(root_depth):
+    """'refined': BMC sees the refined 3D and trains the refiner too; 'closed_form': BMC sees the hand placed by the
+    closed form (reference bone exactly 1) and leaves the refiner alone, but still reaches z_r."""
+    from bmc_mmpose.geometry.skeleton import REF_BONE_JOINTS
+    head = _head(bmc_loss=dict(type='BMCLoss', limits='literature'), bmc_root_depth=root_depth)
+    head.train()
+    _, samples, truths = make_hand_batch(3, has_3d=[False, False, False])
+    uv_gt, zr_gt = ground_truth_25d(truths)
+    g = torch.Generator().manual_seed(4)
+    uv = (uv_gt + 0.5 * torch.randn(uv_gt.shape, generator=g)).requires_grad_()
+    z_r = zr_gt + 0.1 * torch.randn(zr_gt.shape, generator=g)  # noisy depths, the closed form has a real root
+    z_r[:, 8] += 3.0  # index tip 3 reference bones deeper: an implausibly long bone, away from the reference bone
+    z_r.requires_grad_()
+    head.forward = lambda feats: (uv, z_r - z_r[:, :1])
+    losses = head.loss(_feats(3), samples)
+    assert losses['loss_bmc'].item() > 0
+    losses['loss_bmc'].backward()
+    assert z_r.grad.abs().sum() > 0
+    refiner_grad = sum(p.grad.abs().sum() for p in head.zroot_refiner.parameters() if p.grad is not None)
+    if root_depth == 'closed_form':
+        assert refiner_grad == 0
+        cam_K = torch.stack([s.gt_instance_labels.cam_K[0] for s in samples])
+        joints = head.lift(uv.detach(), (z_r - z_r[:, :1]).detach(), cam_K)['joints_3d_norm_closed_form']
+        a, b = REF_BONE_JOINTS
+        torch.testing.assert_close((joints[:, b] - joints[:, a]).norm(dim=-1), torch.ones(3), atol=1e-3, rtol=0)
+    else:
+        assert refiner_grad > 0
+
+
+def test_bmc_root_depth_rejects_unknown_value():
+    with pytest.raises(ValueError, match='bmc_root_depth'):
+        _head(bmc_root_depth='absolute')

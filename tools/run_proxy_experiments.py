@@ -1,0 +1,151 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+"""CPU proxy of the paper's Tab. 2, 4 and 6 (and issue 8's detected-2D rows) on the synthetic domains.
+
+Each row is a config of ``configs/synthetic/proxy/`` (domain A = the fully labelled source written as RHD, domain
+B = the target written as FreiHAND, whose 3D is used only for evaluation and for the "computed" limits). For every
+row: ``tools/train.py`` then ``tools/test.py`` on domain B's held-out part, then one paper-style table::
+
+    python tools/run_proxy_experiments.py                      # every row (about 8 min per row on 2 CPU cores)
+    python tools/run_proxy_experiments.py --rows a3d a3d_b2d a3d_b2d_bmc   # some rows (separate commands are fine)
+    python tools/run_proxy_experiments.py --table-only         # print the table of the rows already run
+
+Prepared once and reused: the synthetic data (``tools/generate_synthetic_data.py``), the BMC limits "computed" from
+domain B's 3D and "approximated" from domain A's (``tools/compute_bmc_limits.py``), and simulated detections of
+domain B (``tools/simulate_detections.py``). A row whose ``WORK_DIR/<row>/test/test_metrics.json`` exists is not
+retrained (``--force`` retrains); the table is also written to ``WORK_DIR/proxy_table.md``.
+"""
+import argparse
+import json
+import os.path as osp
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = 'configs/synthetic/proxy'
+DATA_DIR = 'data/synthetic'  # the proxy configs point here
+MAIN_CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
+
+# row name -> (config stem, what the paper calls it)
+ROWS = OrderedDict([
+    ('a3d', 'Tab. 2: 3D_A'),
+    ('a3d_b2d', 'Tab. 2: 3D_A + 2D_B'),
+    ('a3d_b2d_bl', 'Tab. 4: + L_BL'),
+    ('a3d_b2d_bl_rb', 'Tab. 4: + L_BL + L_RB'),
+    ('a3d_b2d_bmc', 'Tab. 2/4/6: + L_BMC (BL+RB+A), limits computed from B'),
+    ('a3d_b2d_bmc_cf', 'Not in the paper: + L_BMC on the closed-form-placed hand (bmc_root_depth)'),
+    ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
+    ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
+    ('a3d_b3d', 'Tab. 2: 3D_A + 3D_B (upper bound)'),
+    ('a3d_bdet', 'Issue 8: 3D_A + detected 2D_B, unweighted'),
+    ('a3d_bdet_conf', 'Issue 8: + confidence weighting + bone direction'),
+    ('a3d_bdet_conf_bmc', 'Issue 8: + confidence weighting + bone direction + L_BMC'),
+])
+# table column -> metric key written by tools/test.py (Hand3DMetric / HandPlausibilityMetric)
+COLUMNS = OrderedDict([
+    ('2D px', 'hand3d/Tab2_2d_px'),
+    ('Z mm', 'hand3d/Tab2_z_mm'),
+    ('3D mm', 'hand3d/Tab2_3d_mm'),
+    ('3D aligned mm', 'hand3d/EPE_aligned_mean'),
+    ('AUC 0-50 mm', 'hand3d/AUC_rel'),
+    ('implausible hands', 'plausibility/hands_any'),
+    ('bones out of range', 'plausibility/elements_bone_length'),
+    ('angles outside hulls', 'plausibility/elements_joint_angle'),
+])
+
+
+def run(what: str, args: list) -> float:
+    print(f'[proxy] {what}: {" ".join(args)}', flush=True)
+    start = time.time()
+    proc = subprocess.run([sys.executable] + args, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f'[proxy] "{what}" failed with exit code {proc.returncode}')
+    return time.time() - start
+
+
+def prepare() -> None:
+    """Data, limits and detections, each only if absent."""
+    run('synthetic data', ['tools/generate_synthetic_data.py', '--out', DATA_DIR])
+    for domain, key in (('b', 'train_dataloader.dataset.datasets.1'), ('a', 'train_dataloader.dataset.datasets.0')):
+        out = osp.join(DATA_DIR, f'bmc_limits_domain_{domain}.json')
+        if not osp.isfile(osp.join(REPO, out)):
+            run(f'BMC limits from domain {domain.upper()} 3D',
+                ['tools/compute_bmc_limits.py', '--dataset-config', MAIN_CONFIG, '--dataset-key', key, '--out', out])
+    detections = osp.join(DATA_DIR, 'detections_domain_b.json')
+    if not osp.isfile(osp.join(REPO, detections)):
+        run('simulated detections of domain B', [
+            'tools/simulate_detections.py', MAIN_CONFIG, '--dataset-key', 'train_dataloader.dataset.datasets.1',
+            '--out', detections
+        ])
+
+
+def metrics_path(work_dir: str, row: str) -> str:
+    return osp.join(REPO, work_dir, row, 'test', 'test_metrics.json')
+
+
+def run_row(work_dir: str, row: str) -> dict:
+    config = osp.join(CONFIG_DIR, f'{row}.py')
+    row_dir = osp.join(work_dir, row)
+    timing = {'train': run(f'{row}: train', ['tools/train.py', config, '--work-dir', row_dir])}
+    with open(osp.join(REPO, row_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    timing['test'] = run(f'{row}: test', ['tools/test.py', config, checkpoint, '--work-dir', osp.join(row_dir, 'test')])
+    with open(osp.join(REPO, row_dir, 'timing.json'), 'w') as f:
+        json.dump(timing, f)
+    return timing
+
+
+def format_table(work_dir: str, rows) -> str:
+    lines = ['| row | ' + ' | '.join(COLUMNS) + ' | train s |', '|---' * (len(COLUMNS) + 2) + '|']
+    for row in rows:
+        path = metrics_path(work_dir, row)
+        if not osp.isfile(path):
+            lines.append(f'| {ROWS[row]} | ' + ' | '.join('not run' for _ in COLUMNS) + ' | |')
+            continue
+        with open(path) as f:
+            metrics = json.load(f)
+        cells = []
+        for column, key in COLUMNS.items():
+            value = metrics.get(key)
+            if not isinstance(value, float):
+                cells.append('n/a')
+            elif key.startswith('plausibility/'):
+                cells.append(f'{100 * value:.1f} %')
+            else:
+                cells.append(f'{value:.3f}' if column.startswith('AUC') else f'{value:.2f}')
+        timing_path = osp.join(REPO, work_dir, row, 'timing.json')
+        train_s = ''
+        if osp.isfile(timing_path):
+            with open(timing_path) as f:
+                train_s = f'{json.load(f)["train"]:.0f}'
+        lines.append(f'| {ROWS[row]} | ' + ' | '.join(cells) + f' | {train_s} |')
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS), metavar='ROW',
+                        help=f'rows to run (default all): {", ".join(ROWS)}')
+    parser.add_argument('--work-dir', default='work_dirs/proxy')
+    parser.add_argument('--force', action='store_true', help='retrain rows that already have results')
+    parser.add_argument('--table-only', action='store_true', help='only print the table of finished rows')
+    args = parser.parse_args()
+    start = time.time()
+    if not args.table_only:
+        prepare()
+        for row in args.rows:
+            if osp.isfile(metrics_path(args.work_dir, row)) and not args.force:
+                print(f'[proxy] {row}: results exist, skipped (--force retrains)', flush=True)
+                continue
+            run_row(args.work_dir, row)
+    table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows)
+    with open(osp.join(REPO, args.work_dir, 'proxy_table.md'), 'w') as f:
+        f.write(table + '\n')
+    print('\nDomain B held-out part (synthetic proxy; errors are means, AUC of the root-relative 3D PCK):')
+    print(table)
+    print(f'\nwall time: {time.time() - start:.0f} s')
+
+
+if __name__ == '__main__':
+    main()
