@@ -59,3 +59,21 @@ def dataset_config_at(config_path: str, key: str) -> dict:
             raise KeyError(f'{config_path}: no key {key!r} (missing {part!r})')
         node = node[part]
     return node.copy()
+
+
+def run_tool(tag: str, step: str, args: List[str]) -> float:
+    """Run ``python ARGS`` (a tool of this checkout) from the repository root; its wall time in seconds.
+
+    Prints ``[tag] step: command`` before and the time after; a failure ends the calling script with a message
+    naming the step and the exit code.
+    """
+    import subprocess
+    import time
+    print(f'[{tag}] {step}: {" ".join(args)}', flush=True)
+    start = time.time()
+    proc = subprocess.run([sys.executable] + list(args), cwd=REPO_ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f'[{tag}] step "{step}" failed with exit code {proc.returncode}')
+    elapsed = time.time() - start
+    print(f'[{tag}] {step} done in {elapsed:.0f} s', flush=True)
+    return elapsed

@@ -13,23 +13,17 @@ Each step's wall time is printed; the metrics are in WORK_DIR/test/hand3d_metric
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tools'))
+from cli_common import run_tool  # noqa: E402
 CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
 
 
 def run(step: str, args: list) -> float:
-    print(f'[main job] {step}: {" ".join(args)}', flush=True)
-    start = time.time()
-    proc = subprocess.run([sys.executable] + args, cwd=REPO)
-    if proc.returncode != 0:
-        raise SystemExit(f'[main job] step "{step}" failed with exit code {proc.returncode}')
-    elapsed = time.time() - start
-    print(f'[main job] {step} done in {elapsed:.0f} s', flush=True)
-    return elapsed
+    return run_tool('main job', step, args)
 
 
 def main():

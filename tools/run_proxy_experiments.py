@@ -17,12 +17,13 @@ retrained (``--force`` retrains); the table is also written to ``WORK_DIR/proxy_
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
 import time
 from collections import OrderedDict
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tools'))
+from cli_common import run_tool  # noqa: E402
 CONFIG_DIR = 'configs/synthetic/proxy'
 DATA_DIR = 'data/synthetic'  # the proxy configs point here
 MAIN_CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
@@ -55,13 +56,8 @@ COLUMNS = OrderedDict([
 ])
 
 
-def run(what: str, args: list) -> float:
-    print(f'[proxy] {what}: {" ".join(args)}', flush=True)
-    start = time.time()
-    proc = subprocess.run([sys.executable] + args, cwd=REPO)
-    if proc.returncode != 0:
-        raise SystemExit(f'[proxy] "{what}" failed with exit code {proc.returncode}')
-    return time.time() - start
+def run(step: str, args: list) -> float:
+    return run_tool('proxy', step, args)
 
 
 def prepare() -> None:
