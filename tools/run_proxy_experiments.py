@@ -36,6 +36,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bl_rb', 'Tab. 4: + L_BL + L_RB'),
     ('a3d_b2d_bmc', 'Tab. 2/4/6: + L_BMC (BL+RB+A), limits computed from B'),
     ('a3d_b2d_bmc_cf', 'Not in the paper: + L_BMC on the closed-form-placed hand (bmc_root_depth)'),
+    ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
     ('a3d_b3d', 'Tab. 2: 3D_A + 3D_B (upper bound)'),
@@ -50,8 +51,9 @@ COLUMNS = OrderedDict([
     ('3D mm', 'hand3d/Tab2_3d_mm'),
     ('3D aligned mm', 'hand3d/EPE_aligned_mean'),
     ('AUC 0-50 mm', 'hand3d/AUC_rel'),
-    ('implausible hands', 'plausibility/hands_any'),
-    ('bones out of range', 'plausibility/elements_bone_length'),
+    ('implausible shapes', 'plausibility_shape/hands_any'),
+    ('bones out of range (shape)', 'plausibility_shape/elements_bone_length'),
+    ('bones out of range (as predicted)', 'plausibility/elements_bone_length'),
     ('angles outside hulls', 'plausibility/elements_joint_angle'),
 ])
 
@@ -106,7 +108,7 @@ def format_table(work_dir: str, rows) -> str:
             value = metrics.get(key)
             if not isinstance(value, float):
                 cells.append('n/a')
-            elif key.startswith('plausibility/'):
+            elif key.startswith('plausibility'):
                 cells.append(f'{100 * value:.1f} %')
             else:
                 cells.append(f'{value:.3f}' if column.startswith('AUC') else f'{value:.2f}')

@@ -210,12 +210,13 @@ def pad_polygon(polygon: np.ndarray, num_vertices: int) -> np.ndarray:
     return polygon
 
 
-def enclose_points(polygon: np.ndarray, points: np.ndarray, margin: float = 1e-6,
+def enclose_points(polygon: np.ndarray, points: np.ndarray, margin: float = 1e-4,
                    collinear_tol: float = 1e-9) -> np.ndarray:
     """Push every edge of a convex CCW polygon outward, parallel to itself, until no point lies beyond it.
 
     The result has the same edge directions (so at most the same number of vertices) and contains all
-    ``points`` with ``margin`` to spare (so that points on the boundary count as inside under float rounding):
+    ``points`` with ``margin`` to spare (radians for angle hulls: 1e-4 = 0.006 deg, so that a hand on the boundary
+    still counts as inside when its angles are recomputed in float32, whose rounding reaches ~1e-6 rad):
     each new vertex is the intersection of its two neighbouring pushed edge lines. Nearly collinear
     vertices (turn below ``collinear_tol`` in cross-product terms) are dropped first, since their two edge lines
     would not intersect in a single point.

@@ -48,6 +48,9 @@ class HandPlausibilityMetric(BaseMetric):
         limits (str | dict, optional): what ``BMCLoss(limits=...)`` accepts (a limits file path or name, or a
             dict); None = BMCLoss's default limits.
         eval_gt (bool): also measure the ground truth. Default True.
+        shape_only (bool): divide every hand by its *own* reference bone (9 -> 10) first, so that only its shape
+            is judged: a correct shape at a wrong global scale (e.g. from a root-depth error, which scales the
+            whole hand) then counts as plausible. Default False (the hand as predicted, in the model's unit).
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): default ``'plausibility'``.
     """
@@ -56,11 +59,13 @@ class HandPlausibilityMetric(BaseMetric):
     def __init__(self,
                  limits: Any = None,
                  eval_gt: bool = True,
+                 shape_only: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.limits = limits
         self.eval_gt = eval_gt
+        self.shape_only = bool(shape_only)
         self._loss = None
 
     @property
@@ -68,7 +73,10 @@ class HandPlausibilityMetric(BaseMetric):
         """The ``BMCLoss`` holding the limits (built on first use)."""
         if self._loss is None:
             from bmc_mmpose.models.losses.bmc_loss import BMCLoss
-            self._loss = BMCLoss(limits=self.limits) if self.limits is not None else BMCLoss()
+            kwargs = dict(input_unit='mm', scale_source='predicted') if self.shape_only else {}
+            if self.limits is not None:
+                kwargs['limits'] = self.limits
+            self._loss = BMCLoss(**kwargs)
         return self._loss
 
     def process(self, data_batch: Optional[dict], data_samples: Sequence[dict]) -> None:

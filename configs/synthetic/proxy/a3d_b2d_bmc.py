@@ -2,7 +2,8 @@
 # CPU proxy of paper Tab. 2 "+ L_BMC" (= Tab. 4 "+ L_A", Tab. 6 "Computed"): 3D of domain A + 2D of domain B + BMC
 # with limits computed from domain B's 3D. All proxy rows (tools/run_proxy_experiments.py) inherit this file and
 # change one thing; they share its shorter schedule and its evaluation: Hand3DMetric plus HandPlausibilityMetric with
-# the *computed* limits for every row, so the plausibility column compares rows against one reference.
+# the *computed* limits for every row, so the plausibility columns compare rows against one reference, once on the
+# hands as predicted and once on their shapes alone (each hand divided by its own reference bone).
 _base_ = ['../rhd3d_fh2d_synthetic.py']
 
 computed_limits = 'data/synthetic/bmc_limits_domain_b.json'
@@ -16,5 +17,10 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[int(max_iters * 0.75)], gamma=0.1),
 ]
 default_hooks = dict(checkpoint=dict(interval=max_iters))
-val_evaluator = [dict(type='Hand3DMetric'), dict(type='HandPlausibilityMetric', limits=computed_limits)]
+val_evaluator = [
+    dict(type='Hand3DMetric'),
+    dict(type='HandPlausibilityMetric', limits=computed_limits),
+    dict(type='HandPlausibilityMetric', limits=computed_limits, shape_only=True, eval_gt=False,
+         prefix='plausibility_shape'),
+]
 test_evaluator = val_evaluator

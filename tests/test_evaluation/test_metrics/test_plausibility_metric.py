@@ -48,7 +48,7 @@ def test_aggregation_with_known_violations():
 
 
 def test_with_real_bmc_loss():
-    bmc = pytest.importorskip('bmc_mmpose.models.losses.bmc_loss', reason='BMCLoss (issue 3/4) not available yet')
+    from bmc_mmpose.models.losses import bmc_loss as bmc
     rng = np.random.default_rng(1)
     hands = [random_hand(rng) for _ in range(3)]
     metric = HandPlausibilityMetric()
@@ -58,3 +58,20 @@ def test_with_real_bmc_loss():
     # random point clouds are not hands: they must violate the limits
     assert res['plausibility/hands_any'] > 0
     assert all(0.0 <= v <= 1.0 for k, v in res.items() if '/hands_' in k or '/elements_' in k)
+
+
+def test_shape_only_ignores_a_wrong_global_scale():
+    """A plausible hand predicted 30 % too large (as a root-depth error makes it) breaks the bone-length limits as
+    predicted, but not with ``shape_only=True``, which judges the hand divided by its own reference bone."""
+    from bmc_mmpose.limits import compute_bmc_limits
+    from bmc_mmpose.synthetic import DOMAIN_B_POSES, sample_hands
+    hands, _ = sample_hands(np.random.default_rng(2), 400, DOMAIN_B_POSES, 128)
+    limits = compute_bmc_limits(hands).to_dict()
+    samples = [make_sample(h, 1.3 * h, idx=i) for i, h in enumerate(hands[:20])]  # the limits contain these hands
+    as_predicted = HandPlausibilityMetric(limits=limits, eval_gt=False)
+    shape_only = HandPlausibilityMetric(limits=limits, eval_gt=False, shape_only=True)
+    for metric in (as_predicted, shape_only):
+        metric.process({}, samples)
+    assert as_predicted.evaluate(20)['plausibility/elements_bone_length'] > 0.9
+    res = shape_only.evaluate(20)
+    assert res["plausibility/hands_any"] == 0.0, {k: v for k, v in res.items() if v}
