@@ -1,0 +1,59 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+"""The main-job config and every proxy row parse, build their model, and differ from the proxy base as documented."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import bmc_mmpose  # noqa: F401  (registers everything, as custom_imports does)
+from bmc_mmpose.models import BMCLoss, ConfidenceKeypoint2DLoss
+from mmpose.registry import MODELS
+
+init_default_scope('mmpose')
+
+REPO = Path(__file__).resolve().parents[2]
+PROXY_DIR = REPO / 'configs' / 'synthetic' / 'proxy'
+
+
+def _load(path: Path) -> Config:
+    cfg = Config.fromfile(str(path))
+    bmc = cfg.model.head.get('bmc_loss')
+    if bmc is not None and bmc.limits != 'literature' and not (REPO / bmc.limits).is_file():
+        bmc.limits = 'literature'  # the computed limits exist only after the data is generated
+    return cfg
+
+
+def test_proxy_rows_match_the_runner():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('runner', REPO / 'tools' / 'run_proxy_experiments.py')
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    assert sorted(runner.ROWS) == sorted(p.stem for p in PROXY_DIR.glob('*.py'))
+
+
+@pytest.mark.parametrize('name', sorted(p.stem for p in PROXY_DIR.glob('*.py')))
+def test_proxy_config_builds(name):
+    cfg = _load(PROXY_DIR / f'{name}.py')
+    main = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'rhd3d_fh2d_synthetic.py'))
+    assert cfg.train_cfg.max_iters == 2000 and cfg.model.backbone.depth == 18
+    assert cfg.test_dataloader.dataset == main.test_dataloader.dataset  # every row is evaluated on the same images
+    sources = cfg.train_dataloader.dataset.datasets
+    assert len(sources) == len(cfg.train_dataloader.sampler.source_ratio) == (1 if name == 'a3d' else 2)
+    assert sources[0] == main.train_dataloader.dataset.datasets[0]  # domain A, 3D, unchanged
+    if len(sources) == 2:
+        assert sources[1].supervision == ('3d' if name == 'a3d_b3d' else '2d')
+        detected = [t for t in sources[1].pipeline if t.type == 'LoadDetectedKeypoints2D']
+        assert bool(detected) == name.startswith('a3d_bdet')
+        if detected:
+            assert detected[0].confidence_as_weight == (name != 'a3d_bdet')
+    head = MODELS.build(cfg.model).head
+    has_bmc = name.endswith('bmc') or '_bmc_' in name or name in ('a3d_b2d_bl', 'a3d_b2d_bl_rb')
+    assert (head.bmc_loss is not None) == has_bmc
+    if has_bmc:
+        assert isinstance(head.bmc_loss, BMCLoss)
+        weights = (head.bmc_loss.lambda_bl, head.bmc_loss.lambda_rb, head.bmc_loss.lambda_a)
+        expected = {'a3d_b2d_bl': (0.1, 0., 0.), 'a3d_b2d_bl_rb': (0.1, 0.1, 0.), 'a3d_b2d_bmc_x10': (1., 1., 0.1)}
+        assert weights == pytest.approx(expected.get(name, (0.1, 0.1, 0.01)))
+    assert head.bmc_root_depth == ('closed_form' if name == 'a3d_b2d_bmc_cf' else 'refined')
+    assert isinstance(head.loss_2d_module, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')
