@@ -82,13 +82,15 @@ def metrics_path(work_dir: str, row: str) -> str:
     return osp.join(REPO, work_dir, row, 'test', 'test_metrics.json')
 
 
-def run_row(work_dir: str, row: str) -> dict:
+def run_row(work_dir: str, row: str, cfg_options=()) -> dict:
     config = osp.join(CONFIG_DIR, f'{row}.py')
     row_dir = osp.join(work_dir, row)
-    timing = {'train': run(f'{row}: train', ['tools/train.py', config, '--work-dir', row_dir])}
+    options = ['--cfg-options', *cfg_options] if cfg_options else []
+    timing = {'train': run(f'{row}: train', ['tools/train.py', config, '--work-dir', row_dir] + options)}
     with open(osp.join(REPO, row_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    timing['test'] = run(f'{row}: test', ['tools/test.py', config, checkpoint, '--work-dir', osp.join(row_dir, 'test')])
+    timing['test'] = run(f'{row}: test',
+                         ['tools/test.py', config, checkpoint, '--work-dir', osp.join(row_dir, 'test')] + options)
     with open(osp.join(REPO, row_dir, 'timing.json'), 'w') as f:
         json.dump(timing, f)
     return timing
@@ -127,6 +129,9 @@ def main():
                         help=f'rows to run (default all): {", ".join(ROWS)}')
     parser.add_argument('--work-dir', default='work_dirs/proxy')
     parser.add_argument('--force', action='store_true', help='retrain rows that already have results')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='passed to tools/train.py and tools/test.py of every row, e.g. randomness.seed=1 '
+                        '(with its own --work-dir)')
     parser.add_argument('--table-only', action='store_true', help='only print the table of finished rows')
     args = parser.parse_args()
     start = time.time()
@@ -136,7 +141,7 @@ def main():
             if osp.isfile(metrics_path(args.work_dir, row)) and not args.force:
                 print(f'[proxy] {row}: results exist, skipped (--force retrains)', flush=True)
                 continue
-            run_row(args.work_dir, row)
+            run_row(args.work_dir, row, args.cfg_options)
     table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows)
     with open(osp.join(REPO, args.work_dir, 'proxy_table.md'), 'w') as f:
         f.write(table + '\n')
