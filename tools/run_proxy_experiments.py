@@ -51,9 +51,8 @@ COLUMNS = OrderedDict([
     ('3D mm', 'hand3d/Tab2_3d_mm'),
     ('3D aligned mm', 'hand3d/EPE_aligned_mean'),
     ('AUC 0-50 mm', 'hand3d/AUC_rel'),
-    ('implausible shapes', 'plausibility_shape/hands_any'),
-    ('bones out of range (shape)', 'plausibility_shape/elements_bone_length'),
-    ('bones out of range (as predicted)', 'plausibility/elements_bone_length'),
+    ('bones out of range', 'plausibility_shape/elements_bone_length'),
+    ('palm pairs out of range', 'plausibility_shape/elements_root_curvature'),
     ('angles outside hulls', 'plausibility/elements_joint_angle'),
 ])
 
