@@ -79,7 +79,7 @@ def main():
 
     from mmengine.runner import Runner
 
-    from bmc_mmpose.utils import setup_distributed_without_cuda
+    from bmc_mmpose.utils import finish_distributed, setup_distributed_without_cuda
     setup_distributed_without_cuda(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
@@ -91,6 +91,7 @@ def main():
             json.dump({k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in metrics.items()}, f,
                       indent=1)
         print(f'metrics written to {path}', flush=True)
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -96,10 +96,11 @@ def main():
 
     from mmengine.runner import Runner
 
-    from bmc_mmpose.utils import setup_distributed_without_cuda
+    from bmc_mmpose.utils import finish_distributed, setup_distributed_without_cuda
     setup_distributed_without_cuda(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

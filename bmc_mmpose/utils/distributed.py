@@ -52,3 +52,15 @@ def setup_distributed_without_cuda(cfg: Config, launcher: str) -> bool:
     env_cfg = cfg.setdefault('env_cfg', {})
     env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     return True
+
+
+def finish_distributed() -> None:
+    """Leave the process group cleanly at the end of a run (no-op when none exists).
+
+    Exiting with a live gloo group lets the interpreter destroy its communication threads while they still run,
+    which aborts the process ("terminate called without an active exception", SIGABRT) after a successful run; the
+    barrier keeps one rank from tearing down while another still talks to it.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
