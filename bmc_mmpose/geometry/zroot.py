@@ -91,7 +91,11 @@ def zroot_closed_form(uv: Tensor,
     return root
 
 
-def reconstruct_joints_3d(uv: Tensor, z_r: Tensor, z_root: Tensor, K: Tensor) -> Tensor:
+def reconstruct_joints_3d(uv: Tensor,
+                          z_r: Tensor,
+                          z_root: Tensor,
+                          K: Tensor,
+                          rays: Optional[Tensor] = None) -> Tensor:
     """Scale-normalised camera-frame joints ``J_j = (Z_root_n + z_r_j) K^-1 [u_j, v_j, 1]^T``.
 
     Args:
@@ -99,11 +103,15 @@ def reconstruct_joints_3d(uv: Tensor, z_r: Tensor, z_root: Tensor, K: Tensor) ->
         z_r (Tensor): ``(B, J)`` root-relative depths (reference-bone units).
         z_root (Tensor): ``(B,)`` root depth (reference-bone units).
         K (Tensor): ``(B, 3, 3)`` intrinsics.
+        rays (Tensor, optional): ``(B, J, 3)`` ``normalized_rays(uv, K)`` when the caller already has them
+            (``uv`` and ``K`` are then not read again).
 
     Returns:
         Tensor: ``(B, J, 3)`` joints in reference-bone units (multiply by the bone length in mm for metric).
     """
-    return (z_root[..., None] + z_r)[..., None] * normalized_rays(uv, K)
+    if rays is None:
+        rays = normalized_rays(uv, K)
+    return (z_root[..., None] + z_r)[..., None] * rays
 
 
 def relative_depths(joints_3d: Tensor,

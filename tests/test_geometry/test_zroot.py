@@ -51,6 +51,9 @@ def test_real_rhd_ground_truth_recovered(dtype, rtol, atol_mm):
     assert torch.all((z_root > 5) & (z_root < 50))
     joints_rec = reconstruct_joints_3d(uv, z_r, z_root, K) * ref[:, None, None]
     assert (joints_rec - joints).abs().max() < atol_mm
+    # callers that already hold the rays (Hand25DHead.lift) get the same joints
+    joints_from_rays = reconstruct_joints_3d(uv, z_r, z_root, K, rays=normalized_rays(uv, K)) * ref[:, None, None]
+    torch.testing.assert_close(joints_from_rays, joints_rec)
 
 
 def _synthetic_hands(batch, generator, dtype=torch.float64):

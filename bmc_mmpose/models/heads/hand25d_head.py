@@ -250,8 +250,8 @@ class Hand25DHead(BaseHead):
         else:
             z_root_cf = zroot_closed_form(uv.detach(), z_r.detach(), K, depth_range=self.zroot_range)
         z_root = self.zroot_refiner(z_r, rays, z_root_cf) if self.zroot_refiner is not None else z_root_cf
-        joints = reconstruct_joints_3d(uv, z_r, z_root, K)
-        joints_cf = reconstruct_joints_3d(uv, z_r, z_root_cf, K)
+        joints = reconstruct_joints_3d(uv, z_r, z_root, K, rays=rays)
+        joints_cf = reconstruct_joints_3d(uv, z_r, z_root_cf, K, rays=rays)
         return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints,
                     joints_3d_norm_closed_form=joints_cf)
 
