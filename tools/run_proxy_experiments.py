@@ -5,9 +5,10 @@ Each row is a config of ``configs/synthetic/proxy/`` (domain A = the fully label
 B = the target written as FreiHAND, whose 3D is used only for evaluation and for the "computed" limits). For every
 row: ``tools/train.py`` then ``tools/test.py`` on domain B's held-out part, then one paper-style table::
 
-    python tools/run_proxy_experiments.py                      # every row (about 8 min per row on 2 CPU cores)
+    python tools/run_proxy_experiments.py                      # every row (8-14 min per row on 2 CPU cores)
     python tools/run_proxy_experiments.py --rows a3d a3d_b2d a3d_b2d_bmc   # some rows (separate commands are fine)
     python tools/run_proxy_experiments.py --table-only         # print the table of the rows already run
+    python tools/run_proxy_experiments.py --rows a3d_b2d_bmc --from-checkpoint a3d_b2d_bmc=CKPT  # test only
 
 Prepared once and reused: the synthetic data (``tools/generate_synthetic_data.py``), the BMC limits "computed" from
 domain B's 3D and "approximated" from domain A's (``tools/compute_bmc_limits.py``), and simulated detections of
@@ -20,6 +21,7 @@ import os.path as osp
 import sys
 import time
 from collections import OrderedDict
+from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools'))
@@ -81,13 +83,18 @@ def metrics_path(work_dir: str, row: str) -> str:
     return osp.join(REPO, work_dir, row, 'test', 'test_metrics.json')
 
 
-def run_row(work_dir: str, row: str, cfg_options=()) -> dict:
+def run_row(work_dir: str, row: str, cfg_options=(), checkpoint: Optional[str] = None) -> dict:
+    """Train (unless ``checkpoint`` is given) and test one row; returns its step times in seconds."""
     config = osp.join(CONFIG_DIR, f'{row}.py')
     row_dir = osp.join(work_dir, row)
     options = ['--cfg-options', *cfg_options] if cfg_options else []
-    timing = {'train': run(f'{row}: train', ['tools/train.py', config, '--work-dir', row_dir] + options)}
-    with open(osp.join(REPO, row_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+    timing = {}
+    if checkpoint is None:
+        timing['train'] = run(f'{row}: train', ['tools/train.py', config, '--work-dir', row_dir] + options)
+        with open(osp.join(REPO, row_dir, 'last_checkpoint')) as f:
+            checkpoint = f.read().strip()
+    else:
+        timing['checkpoint'] = checkpoint  # trained elsewhere (e.g. by the main job): no train time of its own
     timing['test'] = run(f'{row}: test',
                          ['tools/test.py', config, checkpoint, '--work-dir', osp.join(row_dir, 'test')] + options)
     with open(osp.join(REPO, row_dir, 'timing.json'), 'w') as f:
@@ -117,7 +124,8 @@ def format_table(work_dir: str, rows) -> str:
         train_s = ''
         if osp.isfile(timing_path):
             with open(timing_path) as f:
-                train_s = f'{json.load(f)["train"]:.0f}'
+                timing = json.load(f)
+            train_s = f'{timing["train"]:.0f}' if 'train' in timing else f'tested `{timing["checkpoint"]}`'
         lines.append(f'| {ROWS[row]} | ' + ' | '.join(cells) + f' | {train_s} |')
     return '\n'.join(lines)
 
@@ -131,8 +139,18 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='passed to tools/train.py and tools/test.py of every row, e.g. randomness.seed=1 '
                         '(with its own --work-dir)')
+    parser.add_argument('--from-checkpoint', nargs='+', default=[], metavar='ROW=CHECKPOINT',
+                        help='test these rows with a checkpoint trained elsewhere instead of training them, e.g. '
+                        'a3d_b2d_bmc=work_dirs/main_job/iter_2000.pth (the main job trains the same config)')
     parser.add_argument('--table-only', action='store_true', help='only print the table of finished rows')
     args = parser.parse_args()
+    checkpoints = {}
+    for item in args.from_checkpoint:
+        row, sep, path = item.partition('=')
+        if not sep or row not in ROWS or not osp.isfile(osp.join(REPO, path)):
+            parser.error(f'--from-checkpoint {item!r}: expected ROW=CHECKPOINT with ROW one of {", ".join(ROWS)} '
+                         'and an existing checkpoint file (relative to the repository)')
+        checkpoints[row] = path
     start = time.time()
     if not args.table_only:
         prepare()
@@ -140,7 +158,7 @@ def main():
             if osp.isfile(metrics_path(args.work_dir, row)) and not args.force:
                 print(f'[proxy] {row}: results exist, skipped (--force retrains)', flush=True)
                 continue
-            run_row(args.work_dir, row, args.cfg_options)
+            run_row(args.work_dir, row, args.cfg_options, checkpoints.get(row))
     table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows)
     with open(osp.join(REPO, args.work_dir, 'proxy_table.md'), 'w') as f:
         f.write(table + '\n')

@@ -1,5 +1,8 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """The main-job config and every proxy row parse, build their model, and differ from the proxy base as documented."""
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,12 +27,35 @@ def _load(path: Path) -> Config:
     return cfg
 
 
-def test_proxy_rows_match_the_runner():
+def _proxy_runner():
     import importlib.util
     spec = importlib.util.spec_from_file_location('runner', REPO / 'tools' / 'run_proxy_experiments.py')
     runner = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(runner)
-    assert sorted(runner.ROWS) == sorted(p.stem for p in PROXY_DIR.glob('*.py'))
+    return runner
+
+
+def test_proxy_rows_match_the_runner():
+    assert sorted(_proxy_runner().ROWS) == sorted(p.stem for p in PROXY_DIR.glob('*.py'))
+
+
+def test_proxy_table_marks_rows_tested_from_another_checkpoint(tmp_path):
+    runner = _proxy_runner()
+    for row, timing in (('a3d', {'train': 612.4, 'test': 20.0}), ('a3d_b2d_bmc', {'checkpoint': 'x/iter_2000.pth'})):
+        (tmp_path / row / 'test').mkdir(parents=True)
+        (tmp_path / row / 'test' / 'test_metrics.json').write_text('{"hand3d/Tab2_3d_mm": 61.25}')
+        (tmp_path / row / 'timing.json').write_text(json.dumps(timing))
+    lines = runner.format_table(str(tmp_path), ['a3d', 'a3d_b2d', 'a3d_b2d_bmc']).splitlines()
+    assert lines[2].startswith(f'| {runner.ROWS["a3d"]} |') and '61.25' in lines[2] and lines[2].endswith('| 612 |')
+    assert 'not run' in lines[3]
+    assert lines[4].endswith('| tested `x/iter_2000.pth` |') and '61.25' in lines[4]
+
+
+def test_proxy_runner_rejects_a_bad_checkpoint_option():
+    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'run_proxy_experiments.py'), '--from-checkpoint',
+                           'a3d_b2d_bmc=no/such.pth'], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2
+    assert "--from-checkpoint 'a3d_b2d_bmc=no/such.pth'" in proc.stderr and 'existing checkpoint' in proc.stderr
 
 
 @pytest.mark.parametrize('name', sorted(p.stem for p in PROXY_DIR.glob('*.py')))
