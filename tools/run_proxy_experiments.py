@@ -46,7 +46,7 @@ ROWS = OrderedDict([
     ('a3d_bdet_conf', 'Issue 8: + confidence weighting + bone direction'),
     ('a3d_bdet_conf_bmc', 'Issue 8: + confidence weighting + bone direction + L_BMC'),
 ])
-# table column -> metric key written by tools/test.py (Hand3DMetric / HandPlausibilityMetric)
+# table column -> metric key(s) written by tools/test.py (Hand3DMetric / HandPlausibilityMetric)
 COLUMNS = OrderedDict([
     ('2D px', 'hand3d/Tab2_2d_px'),
     ('Z mm', 'hand3d/Tab2_z_mm'),
@@ -56,6 +56,8 @@ COLUMNS = OrderedDict([
     ('bones out of range', 'plausibility_shape/elements_bone_length'),
     ('palm pairs out of range', 'plausibility_shape/elements_root_curvature'),
     ('angles outside hulls', 'plausibility/elements_joint_angle'),
+    # the size of the violations, not only their count: unweighted per-hand L_BL / L_RB / L_A on the shapes
+    ('L_BL / L_RB / L_A', ('plausibility_shape/loss_bl', 'plausibility_shape/loss_rb', 'plausibility_shape/loss_a')),
 ])
 
 
@@ -113,6 +115,10 @@ def format_table(work_dir: str, rows) -> str:
             metrics = json.load(f)
         cells = []
         for column, key in COLUMNS.items():
+            if isinstance(key, tuple):
+                values = [metrics.get(k) for k in key]
+                cells.append(' / '.join(f'{v:.3f}' if isinstance(v, float) else 'n/a' for v in values))
+                continue
             value = metrics.get(key)
             if not isinstance(value, float):
                 cells.append('n/a')
