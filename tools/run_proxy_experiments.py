@@ -38,6 +38,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bl_rb', 'Tab. 4: + L_BL + L_RB'),
     ('a3d_b2d_bmc', 'Tab. 2/4/6: + L_BMC (BL+RB+A), limits computed from B'),
     ('a3d_b2d_bmc_cf', 'Not in the paper: + L_BMC on the closed-form-placed hand (bmc_root_depth)'),
+    ('a3d_b2d_bmc_root_detached', 'Not in the paper: + L_BMC without gradient into the root depth'),
     ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),

@@ -81,5 +81,6 @@ def test_proxy_config_builds(name):
         weights = (head.bmc_loss.lambda_bl, head.bmc_loss.lambda_rb, head.bmc_loss.lambda_a)
         expected = {'a3d_b2d_bl': (0.1, 0., 0.), 'a3d_b2d_bl_rb': (0.1, 0.1, 0.), 'a3d_b2d_bmc_x10': (1., 1., 0.1)}
         assert weights == pytest.approx(expected.get(name, (0.1, 0.1, 0.01)))
-    assert head.bmc_root_depth == ('closed_form' if name == 'a3d_b2d_bmc_cf' else 'refined')
+    expected_root_depth = {'a3d_b2d_bmc_cf': 'closed_form', 'a3d_b2d_bmc_root_detached': 'refined_detached'}
+    assert head.bmc_root_depth == expected_root_depth.get(name, 'refined')
     assert isinstance(head.loss_2d_module, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')

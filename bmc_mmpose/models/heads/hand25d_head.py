@@ -102,6 +102,9 @@ class Hand25DHead(BaseHead):
             construction, so BMC constrains the shape the 2.5D output implies and is not fooled by the
             refiner's root-depth error, which scales the hand in x and y (on a target domain the refiner never saw
             with 3D labels that error is large, and the bone-length term then pulls ``z_r`` away from the truth).
+            ``'refined_detached'``: the refiner's ``Z_root`` without its gradient, so BMC shapes ``uv`` and ``z_r``
+            but cannot move the root depth (on the synthetic proxy, BMC through the refiner pulled the target
+            domain's root depth down, median predicted / true 0.94 -> 0.81, to satisfy the palm terms).
         loss_2d (dict, optional): config of a 2D loss module replacing the built-in masked L1 (None keeps it),
             called as ``loss_2d(pred (B, J, 2), target (B, J, 2), keypoint_weights (B, J)) -> scalar``.
         bone_direction_loss (dict, optional): config of the 2D bone-direction loss (same call), None for none.
@@ -140,8 +143,9 @@ class Hand25DHead(BaseHead):
             raise ValueError(f"Hand25DHead: mode must be 'regression' or 'heatmap', got {mode!r}")
         if loss_2d_unit not in ('normalized', 'pixel'):
             raise ValueError(f"Hand25DHead: loss_2d_unit must be 'normalized' or 'pixel', got {loss_2d_unit!r}")
-        if bmc_root_depth not in ('refined', 'closed_form'):
-            raise ValueError(f"Hand25DHead: bmc_root_depth must be 'refined' or 'closed_form', got {bmc_root_depth!r}")
+        if bmc_root_depth not in ('refined', 'refined_detached', 'closed_form'):
+            raise ValueError("Hand25DHead: bmc_root_depth must be 'refined', 'refined_detached' or 'closed_form', got "
+                             f'{bmc_root_depth!r}')
         if len(input_size) != 2:
             raise ValueError(f'Hand25DHead: input_size must be (w, h), got {input_size!r}')
         if default_ref_bone_length <= 0:
@@ -307,8 +311,12 @@ class Hand25DHead(BaseHead):
                 (lifted['z_root_closed_form'] - zroot_gt).abs() * weight_3d).sum() / num_3d.clamp(min=1)
         if self.bmc_loss is not None:
             # every sample, 2D-only ones included; logged under the loss's own name (BMCLoss: 'loss_bmc')
-            key = 'joints_3d_norm_closed_form' if self.bmc_root_depth == 'closed_form' else 'joints_3d_norm'
-            losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(lifted[key])
+            if self.bmc_root_depth == 'refined_detached':
+                joints_bmc = reconstruct_joints_3d(uv, z_r, lifted['z_root'].detach(), None, rays=lifted['rays'])
+            else:
+                key = 'joints_3d_norm_closed_form' if self.bmc_root_depth == 'closed_form' else 'joints_3d_norm'
+                joints_bmc = lifted[key]
+            losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(joints_bmc)
 
 
         with torch.no_grad():

@@ -235,10 +235,11 @@ def test_bmc_loss_reaches_2d_only_samples():
     assert torch.isfinite(z_r.grad).all() and z_r.grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize('root_depth', ['refined', 'closed_form'])
+@pytest.mark.parametrize('root_depth', ['refined', 'refined_detached', 'closed_form'])
 def test_bmc_root_depth_choice(root_depth):
     """'refined': BMC sees the refined 3D and trains the refiner too; 'closed_form': BMC sees the hand placed by the
-    closed form (reference bone exactly 1) and leaves the refiner alone, but still reaches z_r."""
+    closed form (reference bone exactly 1) and leaves the refiner alone, but still reaches z_r; 'refined_detached':
+    the refined placement without gradient into the refiner."""
     from bmc_mmpose.geometry.skeleton import REF_BONE_JOINTS
     head = _head(bmc_loss=dict(type='BMCLoss', limits='literature'), bmc_root_depth=root_depth)
     head.train()
@@ -255,7 +256,12 @@ def test_bmc_root_depth_choice(root_depth):
     losses['loss_bmc'].backward()
     assert z_r.grad.abs().sum() > 0
     refiner_grad = sum(p.grad.abs().sum() for p in head.zroot_refiner.parameters() if p.grad is not None)
-    if root_depth == 'closed_form':
+    if root_depth == 'refined_detached':
+        assert refiner_grad == 0
+        cam_K = torch.stack([s.gt_instance_labels.cam_K[0] for s in samples])
+        lifted = head.lift(uv.detach(), (z_r - z_r[:, :1]).detach(), cam_K)
+        assert losses['loss_bmc'].item() == pytest.approx(head.bmc_loss(lifted['joints_3d_norm']).item(), rel=1e-5)
+    elif root_depth == 'closed_form':
         assert refiner_grad == 0
         cam_K = torch.stack([s.gt_instance_labels.cam_K[0] for s in samples])
         joints = head.lift(uv.detach(), (z_r - z_r[:, :1]).detach(), cam_K)['joints_3d_norm_closed_form']
