@@ -103,8 +103,9 @@ class Hand25DHead(BaseHead):
             refiner's root-depth error, which scales the hand in x and y (on a target domain the refiner never saw
             with 3D labels that error is large, and the bone-length term then pulls ``z_r`` away from the truth).
             ``'refined_detached'``: the refiner's ``Z_root`` without its gradient, so BMC shapes ``uv`` and ``z_r``
-            but cannot move the root depth (on the synthetic proxy, BMC through the refiner pulled the target
-            domain's root depth down, median predicted / true 0.94 -> 0.81, to satisfy the palm terms).
+            but cannot move the root depth directly. (On the synthetic proxy BMC lowered the target domain's root
+            depth, median predicted / true 0.94 -> 0.81; detaching did not prevent it, 0.68, because the refiner
+            reads the ``z_r`` and rays that BMC reshapes, nor did it lower the 3D error.)
         loss_2d (dict, optional): config of a 2D loss module replacing the built-in masked L1 (None keeps it),
             called as ``loss_2d(pred (B, J, 2), target (B, J, 2), keypoint_weights (B, J)) -> scalar``.
         bone_direction_loss (dict, optional): config of the 2D bone-direction loss (same call), None for none.
@@ -317,7 +318,6 @@ class Hand25DHead(BaseHead):
                 key = 'joints_3d_norm_closed_form' if self.bmc_root_depth == 'closed_form' else 'joints_3d_norm'
                 joints_bmc = lifted[key]
             losses[getattr(self.bmc_loss, 'loss_name', 'loss_bmc')] = self.bmc_loss(joints_bmc)
-
 
         with torch.no_grad():
             dist_2d = (uv - gather['keypoints_2d']).norm(dim=-1)
