@@ -9,7 +9,11 @@ and the ground truth of the test dataset, and prints per run (all in mm, means o
 * ``3D rel``: the root-relative error (``Hand3DMetric``'s ``EPE_rel_mean``); ``xy`` and ``z`` its parts;
 * ``3D rel, scale-fitted``: the same after the one scale factor per hand that fits the truth best (least squares);
 * ``root depth pred/true``: median and quartiles of the predicted over the true root depth;
-* ``size pred/true``: median ratio of the mean root-to-joint distances.
+* ``size pred/true``: median ratio of the mean root-to-joint distances;
+* ``3D rel, true root depth``: the prediction's rays and relative depths placed at the true root depth (what the
+  2D and ``z_r`` alone cost);
+* ``3D rel, true depths``: the prediction's rays with every joint at its true depth (what the 2D error alone costs:
+  no depth prediction, and so no depth constraint like BMC, can go below it).
 
 Example (the proxy rows of ``tools/run_proxy_experiments.py``)::
 
@@ -39,8 +43,9 @@ def scale_error_summary(pred: np.ndarray, gt: np.ndarray) -> Dict[str, float]:
         gt: ``(N, 21, 3)`` true camera-frame joints (mm), same order.
 
     Returns:
-        dict: ``epe_rel``, ``epe_rel_xy``, ``epe_rel_z``, ``epe_rel_scale_fitted`` (mm); ``root_depth_ratio_q25``,
-        ``_median``, ``_q75`` (predicted / true root depth); ``size_ratio_median``.
+        dict: ``epe_rel``, ``epe_rel_xy``, ``epe_rel_z``, ``epe_rel_scale_fitted``, ``epe_rel_true_root``,
+        ``epe_rel_true_depths`` (mm); ``root_depth_ratio_q25``, ``_median``, ``_q75`` (predicted / true root depth);
+        ``size_ratio_median``.
     """
     pred_rel = pred - pred[:, ROOT_JOINT:ROOT_JOINT + 1]
     gt_rel = gt - gt[:, ROOT_JOINT:ROOT_JOINT + 1]
@@ -50,11 +55,25 @@ def scale_error_summary(pred: np.ndarray, gt: np.ndarray) -> Dict[str, float]:
     size_ratio = np.linalg.norm(pred_rel, axis=-1).mean(1) / np.maximum(np.linalg.norm(gt_rel, axis=-1).mean(1), 1e-12)
     depth_ratio = pred[:, ROOT_JOINT, 2] / gt[:, ROOT_JOINT, 2]
     q25, median, q75 = np.percentile(depth_ratio, [25, 50, 75])
+    # rays of the predicted 2D (x/z, y/z, 1); they hold for joints placed behind the camera too (a root depth
+    # predicted too small can put Z_root + z_r below 0); a joint at depth 0 exactly has no ray and keeps its position
+    depth = pred[..., 2:3]
+    has_ray = np.abs(depth) > 1e-9
+    rays = np.where(has_ray, pred / np.where(has_ray, depth, 1.0), pred)
+    root = slice(ROOT_JOINT, ROOT_JOINT + 1)
+    at_true_root = rays * (gt[:, root, 2:3] + pred[..., 2:3] - pred[:, root, 2:3])
+    at_true_depths = rays * gt[..., 2:3]
+
+    def epe_rel(hands):
+        return float(np.linalg.norm((hands - hands[:, ROOT_JOINT:ROOT_JOINT + 1]) - gt_rel, axis=-1).mean())
+
     return dict(
-        epe_rel=float(np.linalg.norm(pred_rel - gt_rel, axis=-1).mean()),
+        epe_rel=epe_rel(pred),
         epe_rel_xy=float(np.linalg.norm(pred_rel[..., :2] - gt_rel[..., :2], axis=-1).mean()),
         epe_rel_z=float(np.abs(pred_rel[..., 2] - gt_rel[..., 2]).mean()),
         epe_rel_scale_fitted=float(np.linalg.norm(scale[:, None, None] * pred_rel - gt_rel, axis=-1).mean()),
+        epe_rel_true_root=epe_rel(at_true_root),
+        epe_rel_true_depths=epe_rel(at_true_depths),
         root_depth_ratio_q25=float(q25),
         root_depth_ratio_median=float(median),
         root_depth_ratio_q75=float(q75),
@@ -84,7 +103,7 @@ def main():
             truth[info['img_path']] = np.asarray(info['keypoints_3d'], np.float64).reshape(21, 3)
 
     print('| run | 3D rel | xy | z | 3D rel, scale-fitted | root depth pred/true (q25, median, q75) | '
-          'size pred/true |\n|---|---|---|---|---|---|---|')
+          'size pred/true | 3D rel, true root depth | 3D rel, true depths |\n|---|---|---|---|---|---|---|---|---|')
     for test_dir in args.test_dirs:
         path = osp.join(test_dir, 'hand3d_predictions.json')
         if not osp.isfile(path):
@@ -98,7 +117,8 @@ def main():
         s = scale_error_summary(pred, gt)
         print(f'| {test_dir} | {s["epe_rel"]:.2f} | {s["epe_rel_xy"]:.2f} | {s["epe_rel_z"]:.2f} | '
               f'{s["epe_rel_scale_fitted"]:.2f} | {s["root_depth_ratio_q25"]:.3f}, {s["root_depth_ratio_median"]:.3f}, '
-              f'{s["root_depth_ratio_q75"]:.3f} | {s["size_ratio_median"]:.3f} |')
+              f'{s["root_depth_ratio_q75"]:.3f} | {s["size_ratio_median"]:.3f} | {s["epe_rel_true_root"]:.2f} | '
+              f'{s["epe_rel_true_depths"]:.2f} |')
 
 
 if __name__ == '__main__':

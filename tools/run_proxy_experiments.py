@@ -9,14 +9,20 @@ row: ``tools/train.py`` then ``tools/test.py`` on domain B's held-out part, then
     python tools/run_proxy_experiments.py --rows a3d a3d_b2d a3d_b2d_bmc   # some rows (separate commands are fine)
     python tools/run_proxy_experiments.py --table-only         # print the table of the rows already run
     python tools/run_proxy_experiments.py --rows a3d_b2d_bmc --from-checkpoint a3d_b2d_bmc=CKPT  # test only
+    python tools/run_proxy_experiments.py --gap 0.5 --data-dir data/synthetic_gap05 --work-dir work_dirs/proxy_gap05
 
 Prepared once and reused: the synthetic data (``tools/generate_synthetic_data.py``), the BMC limits "computed" from
 domain B's 3D and "approximated" from domain A's (``tools/compute_bmc_limits.py``), and simulated detections of
 domain B (``tools/simulate_detections.py``). A row whose ``WORK_DIR/<row>/test/test_metrics.json`` exists is not
 retrained (``--force`` retrains); the table is also written to ``WORK_DIR/proxy_table.md``.
+
+Another domain gap (``--gap``) needs its own data folder (``--data-dir``): the runner then generates the data,
+limits and detections there and runs every row on a copy of its config in ``WORK_DIR/configs/`` in which each path
+under ``data/synthetic/`` points into ``--data-dir`` instead (data roots, limits, detections files).
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 import time
@@ -66,18 +72,44 @@ def run(step: str, args: list) -> float:
     return run_tool('proxy', step, args)
 
 
-def prepare() -> None:
-    """Data, limits and detections, each only if absent."""
-    run('synthetic data', ['tools/generate_synthetic_data.py', '--out', DATA_DIR])
+def redirect_paths(node, data_dir: str):
+    """A copy of a config tree (dicts, lists, tuples) in which every string under ``DATA_DIR/`` points into
+    ``data_dir`` instead."""
+    if isinstance(node, dict):
+        return type(node)({k: redirect_paths(v, data_dir) for k, v in node.items()})
+    if isinstance(node, (list, tuple)):
+        return type(node)(redirect_paths(v, data_dir) for v in node)
+    if isinstance(node, str) and node.startswith(DATA_DIR + '/'):
+        return osp.join(data_dir, node[len(DATA_DIR) + 1:])
+    return node
+
+
+def config_for(config: str, data_dir: str, work_dir: str) -> str:
+    """``config`` itself for the default data folder; else a copy in ``WORK_DIR/configs/`` whose paths under
+    ``data/synthetic/`` point into ``data_dir`` (see :func:`redirect_paths`)."""
+    if osp.normpath(data_dir) == DATA_DIR:
+        return config
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, config))
+    out = osp.join(work_dir, 'configs', osp.basename(config))
+    os.makedirs(osp.join(REPO, osp.dirname(out)), exist_ok=True)
+    Config(redirect_paths(cfg.to_dict(), osp.normpath(data_dir))).dump(osp.join(REPO, out))
+    return out
+
+
+def prepare(data_dir: str = DATA_DIR, gap: float = 1.0, work_dir: str = 'work_dirs/proxy') -> None:
+    """Data, limits and detections in ``data_dir``, each only if absent."""
+    run('synthetic data', ['tools/generate_synthetic_data.py', '--out', data_dir, '--gap', str(gap)])
+    main_config = config_for(MAIN_CONFIG, data_dir, work_dir)
     for domain, key in (('b', 'train_dataloader.dataset.datasets.1'), ('a', 'train_dataloader.dataset.datasets.0')):
-        out = osp.join(DATA_DIR, f'bmc_limits_domain_{domain}.json')
+        out = osp.join(data_dir, f'bmc_limits_domain_{domain}.json')
         if not osp.isfile(osp.join(REPO, out)):
             run(f'BMC limits from domain {domain.upper()} 3D',
-                ['tools/compute_bmc_limits.py', '--dataset-config', MAIN_CONFIG, '--dataset-key', key, '--out', out])
-    detections = osp.join(DATA_DIR, 'detections_domain_b.json')
+                ['tools/compute_bmc_limits.py', '--dataset-config', main_config, '--dataset-key', key, '--out', out])
+    detections = osp.join(data_dir, 'detections_domain_b.json')
     if not osp.isfile(osp.join(REPO, detections)):
         run('simulated detections of domain B', [
-            'tools/simulate_detections.py', MAIN_CONFIG, '--dataset-key', 'train_dataloader.dataset.datasets.1',
+            'tools/simulate_detections.py', main_config, '--dataset-key', 'train_dataloader.dataset.datasets.1',
             '--out', detections
         ])
 
@@ -86,9 +118,10 @@ def metrics_path(work_dir: str, row: str) -> str:
     return osp.join(REPO, work_dir, row, 'test', 'test_metrics.json')
 
 
-def run_row(work_dir: str, row: str, cfg_options=(), checkpoint: Optional[str] = None) -> dict:
+def run_row(work_dir: str, row: str, cfg_options=(), checkpoint: Optional[str] = None,
+            data_dir: str = DATA_DIR) -> dict:
     """Train (unless ``checkpoint`` is given) and test one row; returns its step times in seconds."""
-    config = osp.join(CONFIG_DIR, f'{row}.py')
+    config = config_for(osp.join(CONFIG_DIR, f'{row}.py'), data_dir, work_dir)
     row_dir = osp.join(work_dir, row)
     options = ['--cfg-options', *cfg_options] if cfg_options else []
     timing = {}
@@ -149,8 +182,17 @@ def main():
     parser.add_argument('--from-checkpoint', nargs='+', default=[], metavar='ROW=CHECKPOINT',
                         help='test these rows with a checkpoint trained elsewhere instead of training them, e.g. '
                         'a3d_b2d_bmc=work_dirs/main_job/iter_2000.pth (the main job trains the same config)')
+    parser.add_argument('--gap', type=float, default=1.0,
+                        help='domain gap in [0, 1] of the generated data (not 1: needs its own --data-dir)')
+    parser.add_argument('--data-dir', default=DATA_DIR,
+                        help=f'synthetic data, limits and detections (default {DATA_DIR}, where the configs point)')
     parser.add_argument('--table-only', action='store_true', help='only print the table of finished rows')
     args = parser.parse_args()
+    if not 0. <= args.gap <= 1.:
+        parser.error(f'--gap must be in [0, 1], got {args.gap}')
+    if args.gap != 1.0 and osp.normpath(args.data_dir) == DATA_DIR:
+        parser.error(f'--gap {args.gap} needs its own --data-dir: {DATA_DIR} holds the default data (gap 1) that the '
+                     'main job and the default proxy rows use')
     checkpoints = {}
     for item in args.from_checkpoint:
         row, sep, path = item.partition('=')
@@ -160,12 +202,12 @@ def main():
         checkpoints[row] = path
     start = time.time()
     if not args.table_only:
-        prepare()
+        prepare(args.data_dir, args.gap, args.work_dir)
         for row in args.rows:
             if osp.isfile(metrics_path(args.work_dir, row)) and not args.force:
                 print(f'[proxy] {row}: results exist, skipped (--force retrains)', flush=True)
                 continue
-            run_row(args.work_dir, row, args.cfg_options, checkpoints.get(row))
+            run_row(args.work_dir, row, args.cfg_options, checkpoints.get(row), args.data_dir)
     table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows)
     with open(osp.join(REPO, args.work_dir, 'proxy_table.md'), 'w') as f:
         f.write(table + '\n')

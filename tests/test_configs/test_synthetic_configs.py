@@ -58,6 +58,31 @@ def test_proxy_runner_rejects_a_bad_checkpoint_option():
     assert "--from-checkpoint 'a3d_b2d_bmc=no/such.pth'" in proc.stderr and 'existing checkpoint' in proc.stderr
 
 
+def test_proxy_runner_redirects_data_paths(tmp_path):
+    runner = _proxy_runner()
+    tree = dict(a='data/synthetic/domain_b_freihand/', b=['data/synthetic/x.json', ('data/synthetic/y', 3)],
+                c='data/synthetic_other/z', d='work_dirs/data/synthetic/w', e=1.5)
+    out = runner.redirect_paths(tree, 'data/gap05')
+    assert out == dict(a='data/gap05/domain_b_freihand/', b=['data/gap05/x.json', ('data/gap05/y', 3)],
+                       c='data/synthetic_other/z', d='work_dirs/data/synthetic/w', e=1.5)
+    row = 'configs/synthetic/proxy/a3d_b2d_bmc.py'
+    assert runner.config_for(row, 'data/synthetic/', str(tmp_path)) == row  # the default folder: the config itself
+    copy = Config.fromfile(runner.config_for(row, 'data/gap05', str(tmp_path)))
+    original = Config.fromfile(str(REPO / row))
+    assert 'data/synthetic/' not in copy.pretty_text
+    assert [d.data_root for d in copy.train_dataloader.dataset.datasets] == [
+        'data/gap05/domain_a_rhd/', 'data/gap05/domain_b_freihand/']
+    assert copy.model.head.bmc_loss.limits == copy.val_evaluator[1].limits == 'data/gap05/bmc_limits_domain_b.json'
+    assert copy.test_dataloader.dataset.data_root == 'data/gap05/domain_b_freihand/'
+    assert copy.model.backbone == original.model.backbone and copy.train_cfg == original.train_cfg
+
+
+def test_proxy_runner_needs_its_own_data_dir_for_another_gap():
+    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'run_proxy_experiments.py'), '--gap', '0.5'],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and '--gap 0.5 needs its own --data-dir' in proc.stderr
+
+
 @pytest.mark.parametrize('name', sorted(p.stem for p in PROXY_DIR.glob('*.py')))
 def test_proxy_config_builds(name):
     cfg = _load(PROXY_DIR / f'{name}.py')

@@ -53,3 +53,31 @@ def test_collapsed_prediction_is_finite(tool):
     s = tool.scale_error_summary(pred, gt)
     assert all(np.isfinite(v) for v in s.values())
     assert s['size_ratio_median'] == 0.0
+
+
+def test_true_root_and_true_depth_oracles(tool):
+    gt = _hands()
+    # the truth's 2D rays, the truth's relative depths, but every hand 25 % too far: only the root depth is wrong
+    pred = gt.copy()
+    shift = 0.25 * gt[:, :1, 2:3]
+    pred[..., 2:3] += shift
+    pred[..., :2] *= pred[..., 2:3] / gt[..., 2:3]  # same rays
+    s = tool.scale_error_summary(pred, gt)
+    assert s['epe_rel'] > 1.0
+    assert s['epe_rel_true_root'] == pytest.approx(0.0, abs=1e-9)
+    assert s['epe_rel_true_depths'] == pytest.approx(0.0, abs=1e-9)
+    # wrong 2D rays: the true-depth oracle keeps exactly the 2D part of the error
+    pred2 = gt.copy()
+    pred2[:, 5, 0] += 10.0 * gt[:, 5, 2] / 500.0
+    s2 = tool.scale_error_summary(pred2, gt)
+    assert s2['epe_rel_true_depths'] == pytest.approx(s2['epe_rel'])
+    assert s2['epe_rel_true_depths'] > 0
+
+
+def test_joints_predicted_behind_the_camera_keep_their_rays(tool):
+    gt = _hands()
+    pred = gt.copy()
+    pred[0, 7] *= -1.0  # same ray through the camera centre, depth < 0 (a root depth predicted far too small)
+    s = tool.scale_error_summary(pred, gt)
+    assert s['epe_rel'] > 10.0
+    assert s['epe_rel_true_depths'] == pytest.approx(0.0, abs=1e-9)
