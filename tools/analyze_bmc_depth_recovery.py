@@ -91,15 +91,8 @@ def best_of_starts(results: Dict[str, torch.Tensor], num_hands: int) -> Dict[str
 
 
 def _load_hands(config: str, key: str):
-    from cli_common import dataset_config_at
-    from mmengine.registry import init_default_scope
-
-    import bmc_mmpose  # noqa: F401  (registers the datasets)
-    from mmpose.registry import DATASETS
-    init_default_scope('mmpose')
-    cfg = dataset_config_at(config, key)
-    cfg.pipeline = []
-    dataset = DATASETS.build(cfg)
+    from cli_common import build_annotation_dataset
+    dataset = build_annotation_dataset(config, key)
     paths, joints, cams, lengths = [], [], [], []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
@@ -111,9 +104,8 @@ def _load_hands(config: str, key: str):
         lengths.append(float(np.asarray(info['ref_bone_length']).reshape(-1)[0]))
     if not paths:
         raise SystemExit(f'{config}: {key} has no 3D-labelled hand with a known reference bone')
-    as_tensor = lambda x: torch.as_tensor(np.stack(x) if isinstance(x[0], np.ndarray) else np.asarray(x),  # noqa
-                                          dtype=torch.float32)
-    return paths, as_tensor(joints), as_tensor(cams), as_tensor(lengths)
+    joints, cams, lengths = (torch.as_tensor(np.asarray(x), dtype=torch.float32) for x in (joints, cams, lengths))
+    return paths, joints, cams, lengths
 
 
 def _predictions(option: str, test_dir: str, paths, key: str) -> torch.Tensor:

@@ -87,15 +87,8 @@ def main():
     parser.add_argument('--dataset-key', default='test_dataloader.dataset')
     args = parser.parse_args()
 
-    from cli_common import dataset_config_at
-    from mmengine.registry import init_default_scope
-
-    import bmc_mmpose  # noqa: F401  (registers the datasets)
-    from mmpose.registry import DATASETS
-    init_default_scope('mmpose')
-    dataset_cfg = dataset_config_at(args.config, args.dataset_key)
-    dataset_cfg.pipeline = []
-    dataset = DATASETS.build(dataset_cfg)
+    from cli_common import build_annotation_dataset
+    dataset = build_annotation_dataset(args.config, args.dataset_key)
     truth = {}
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)

@@ -61,6 +61,19 @@ def dataset_config_at(config_path: str, key: str) -> dict:
     return node.copy()
 
 
+def build_annotation_dataset(config_path: str, key: str):
+    """The dataset at ``key`` of a config, built without its pipeline: ``get_data_info(i)`` gives each sample's
+    annotations (3D joints, K, reference bone) without loading any image."""
+    from mmengine.registry import init_default_scope
+
+    import bmc_mmpose  # noqa: F401  (registers the datasets)
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    dataset_cfg = dataset_config_at(config_path, key)
+    dataset_cfg.pipeline = []
+    return DATASETS.build(dataset_cfg)
+
+
 def run_tool(tag: str, step: str, args: List[str]) -> float:
     """Run ``python ARGS`` (a tool of this checkout) from the repository root; its wall time in seconds.
 

@@ -55,3 +55,17 @@ def test_best_of_starts_keeps_the_lowest_loss_per_hand(tool):
     best = tool.best_of_starts(results, num_hands=2)  # rows: start 0 = (0, 1), start 1 = (2, 3)
     assert best['loss'].tolist() == [2., 1.]
     assert best['z_r'][:, 0].tolist() == [2., 1.]
+
+
+def test_command_line_prints_one_row_per_noise_level(tmp_path):
+    from .tiny_setup import run_tool, write_tiny_config, write_tiny_data
+    config = write_tiny_config(tmp_path / 'tiny.py', write_tiny_data(tmp_path / 'data', num=4))
+    proc = run_tool([str(REPO / 'tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--noise-px', '0', '3',
+                     '--starts', '2', '--steps', '5'], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith('| ') and not line.startswith('| 2D')]
+    assert len(rows) == 2
+    assert rows[0].startswith('| 0.00 |') and float(rows[1].split('|')[1]) > 0  # the measured noise of level 3
+    bad = run_tool([str(REPO / 'tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--init-from',
+                    str(tmp_path / 'nowhere')], cwd=tmp_path)
+    assert bad.returncode != 0 and 'nowhere/hand3d_predictions.json does not exist' in bad.stderr
