@@ -15,8 +15,9 @@ import torch
 from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
+from bmc_mmpose.geometry.camera_numpy import project_points, reference_bone_length
 from bmc_mmpose.geometry.kinematics import template_hand
-from bmc_mmpose.geometry.skeleton import NUM_JOINTS, REF_BONE_JOINTS
+from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 
 
 def _rotation(rng: np.random.RandomState) -> np.ndarray:
@@ -25,11 +26,6 @@ def _rotation(rng: np.random.RandomState) -> np.ndarray:
     return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
                      [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
-
-
-def _project(points: np.ndarray, K: np.ndarray) -> np.ndarray:
-    hom = points @ K.T
-    return hom[:, :2] / hom[:, 2:]
 
 
 def make_hand_sample(rng: np.random.RandomState,
@@ -61,7 +57,7 @@ def make_hand_sample(rng: np.random.RandomState,
     focal = rng.uniform(300, 600)
     principal = image_size / 2 + rng.uniform(-5, 5, 2)
     K = np.array([[focal, 0., principal[0]], [0., focal * rng.uniform(0.98, 1.02), principal[1]], [0., 0., 1.]])
-    uv = _project(joints, K)
+    uv = project_points(joints, K)
     center = (uv.min(0) + uv.max(0)) / 2
     box = 1.3 * (uv.max(0) - uv.min(0)).max()
     scale = input_size[0] / box
@@ -143,7 +139,6 @@ def ground_truth_25d(truths: Sequence[Dict[str, np.ndarray]]) -> Tuple[torch.Ten
     """Ground-truth crop pixels ``(B, 21, 2)`` and ``z_r`` ``(B, 21)`` of a batch (float32)."""
     uv = torch.as_tensor(np.stack([t['uv_crop'] for t in truths]), dtype=torch.float32)
     depth = np.stack([t['joints_crop'][:, 2] for t in truths])
-    ref = np.array([np.linalg.norm(t['joints_crop'][REF_BONE_JOINTS[1]] - t['joints_crop'][REF_BONE_JOINTS[0]])
-                    for t in truths])
+    ref = reference_bone_length(np.stack([t['joints_crop'] for t in truths]))
     z_r = torch.as_tensor((depth - depth[:, :1]) / ref[:, None], dtype=torch.float32)
     return uv, z_r

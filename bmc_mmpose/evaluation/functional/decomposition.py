@@ -23,26 +23,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .errors import ROOT_JOINT
-
-
-def project_points(points: np.ndarray, cam_k: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Pinhole projection ``uv = (K X)_{xy} / Z`` (OpenCV frame).
-
-    Args:
-        points (np.ndarray): (N, J, 3) camera-frame points.
-        cam_k (np.ndarray): (N, 3, 3) or (3, 3) intrinsics.
-        eps (float): depths are clamped to at least ``eps`` (same unit as ``points``) so points on or behind the
-            camera plane give finite, if meaningless, pixels instead of inf/NaN.
-
-    Returns:
-        np.ndarray: (N, J, 2) pixels.
-    """
-    points = np.asarray(points, dtype=np.float64)
-    cam_k = np.broadcast_to(np.asarray(cam_k, dtype=np.float64), (points.shape[0], 3, 3))
-    hom = np.einsum('bik,bjk->bji', cam_k, points)
-    depth = np.maximum(hom[..., 2:3], eps)
-    return hom[..., :2] / depth
+from bmc_mmpose.geometry.camera_numpy import project_points
+from bmc_mmpose.geometry.skeleton import ROOT_JOINT
 
 
 def error_decomposition(pred_2d: np.ndarray,

@@ -10,9 +10,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from bmc_mmpose.geometry.skeleton import ROOT_JOINT
 from .procrustes import procrustes_align
-
-ROOT_JOINT = 0
 
 
 def joint_distances(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:

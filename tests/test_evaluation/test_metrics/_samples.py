@@ -7,6 +7,8 @@ from mmengine.structures import InstanceData
 
 from mmpose.structures import PoseDataSample
 
+from bmc_mmpose.geometry.camera_numpy import project_points
+
 K = np.array([[500.0, 0.0, 112.0], [0.0, 500.0, 112.0], [0.0, 0.0, 1.0]], dtype=np.float32)
 
 
@@ -15,8 +17,7 @@ def random_hand(rng, depth=600.0):
 
 
 def project(points):
-    hom = points @ K.T
-    return hom[:, :2] / hom[:, 2:3]
+    return project_points(points, K)
 
 
 def make_sample(gt_3d: np.ndarray,
