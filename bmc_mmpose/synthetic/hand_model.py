@@ -9,8 +9,10 @@ MCP -> PIP, joints 9 -> 10) and then scaled to millimetres with a per-subject re
 Pipeline (see :func:`sample_hands`)::
 
     sample_hand_shapes   per-subject bone lengths (ratios to the reference bone), palm layout, radii
-    sample_angles        flexion/abduction inside anatomical ranges, DIP ~ 2/3 PIP, abduction shrinking with flexion
-    forward_kinematics   joints (N, 21, 3) mm in the hand frame and per-bone frames
+    sample_angles        the 15 (flexion, abduction) pairs of the paper's Eq. 5 inside anatomical ranges, DIP ~ 2/3
+                         PIP, abduction shrinking with flexion
+    forward_kinematics   joints (N, 21, 3) mm in the hand frame, built by bmc_mmpose.geometry.forward_kinematics
+                         (Eq. 6 frames), so hand_joint_angles(joints) equals the sampled angles
     sample_cameras       per-sample K (N, 3, 3)
     sample_rotations     global rotation (palm towards the camera, tilted by up to ``tilt_max``, rolled)
     place_hands          translation so the projected hand box (joints dilated by capsule radii) lies inside
@@ -94,7 +96,7 @@ class PoseDistribution:
         focal_over_width: (min, max) focal length in units of the image width.
         hand_fraction: (min, max) projected hand box size in units of the image width.
         family_probs: probabilities of the pose families ``POSE_FAMILIES`` (open, relaxed, fist, gesture,
-            uniform, pinch).
+            uniform, pinch, grasp).
     """
     curl_max: float = 0.5
     spread_std: float = 0.06
@@ -104,44 +106,18 @@ class PoseDistribution:
     inplane_max: float = float(np.pi)
     focal_over_width: Tuple[float, float] = (1.0, 1.6)
     hand_fraction: Tuple[float, float] = (0.45, 0.75)
-    family_probs: Tuple[float, ...] = (0.2, 0.2, 0.2, 0.2, 0.1, 0.1)
+    family_probs: Tuple[float, ...] = (0.2, 0.2, 0.2, 0.2, 0.1, 0.1, 0.0)
 
 
-POSE_FAMILIES: Tuple[str, ...] = ('open', 'relaxed', 'fist', 'gesture', 'uniform', 'pinch')
+POSE_FAMILIES: Tuple[str, ...] = ('open', 'relaxed', 'fist', 'gesture', 'uniform', 'pinch', 'grasp')
 
 
 # --- Small batched rotation helpers ---------------------------------------------------------------------
-def rot_x(angle: np.ndarray) -> np.ndarray:
-    """Rotations about x, (N,) radians -> (N, 3, 3); maps y towards z for positive angles."""
-    c, s = np.cos(angle), np.sin(angle)
-    o, z = np.ones_like(angle), np.zeros_like(angle)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1), np.stack([z, s, c], -1)], -2)
-
-
-def rot_y(angle: np.ndarray) -> np.ndarray:
-    """Rotations about y, (N,) radians -> (N, 3, 3); maps z towards x for positive angles."""
-    c, s = np.cos(angle), np.sin(angle)
-    o, z = np.ones_like(angle), np.zeros_like(angle)
-    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1), np.stack([-s, z, c], -1)], -2)
-
-
 def rot_z(angle: np.ndarray) -> np.ndarray:
     """Rotations about z, (N,) radians -> (N, 3, 3); maps x towards y for positive angles."""
     c, s = np.cos(angle), np.sin(angle)
     o, z = np.ones_like(angle), np.zeros_like(angle)
     return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1), np.stack([z, z, o], -1)], -2)
-
-
-def _normalize(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
-
-
-def _frame_from_axes(distal: np.ndarray, palmar_hint: np.ndarray) -> np.ndarray:
-    """Right-handed frames (N, 3, 3) with columns (radial, distal, palmar) from a distal axis and a palmar hint."""
-    y = _normalize(distal)
-    z = _normalize(palmar_hint - np.sum(palmar_hint * y, -1, keepdims=True) * y)
-    x = np.cross(y, z)
-    return np.stack([x, y, z], -1)
 
 
 # --- Shapes ---------------------------------------------------------------------------------------------
@@ -179,8 +155,10 @@ def sample_hand_shapes(rng: np.random.Generator, n: int, ref_bone_mean_mm: float
 def _sample_curls(rng: np.random.Generator, n: int, dist: PoseDistribution) -> Tuple[np.ndarray, np.ndarray]:
     """Per-finger curl in [0, 1] (N, 5; column 0 thumb) from a mixture of pose families, and the family index."""
     probs = np.asarray(dist.family_probs, dtype=np.float64)
+    if probs.shape != (len(POSE_FAMILIES), ):
+        raise ValueError(f'PoseDistribution.family_probs must have {len(POSE_FAMILIES)} entries '
+                         f'{POSE_FAMILIES}, got {dist.family_probs}')
     family = rng.choice(len(POSE_FAMILIES), size=n, p=probs / probs.sum())
-    curls = np.empty((n, 5))
     # open: all extended
     curls_open = rng.uniform(0.0, 0.18, (n, 5))
     # relaxed: one shared level with small per-finger deviations, ulnar fingers slightly more curled
@@ -198,7 +176,11 @@ def _sample_curls(rng: np.random.Generator, n: int, dist: PoseDistribution) -> T
     curls_pinch = np.concatenate([rng.uniform(0.45, 0.75, (n, 1)), rng.uniform(0.45, 0.7, (n, 1)),
                                   rng.uniform(0.0, 1.0, (n, 1)) * np.ones((1, 3))
                                   + rng.normal(0.0, 0.08, (n, 3))], 1)
-    options = np.stack([curls_open, curls_relaxed, curls_fist, curls_gesture, curls_uniform, curls_pinch], 0)
+    # grasp: fingers wrapped half-way round an object (cylinder, ball), thumb opposed to them
+    curls_grasp = np.concatenate([rng.uniform(0.7, 1.0, (n, 1)),
+                                  rng.uniform(0.45, 0.8, (n, 1)) + rng.normal(0.0, 0.05, (n, 4))], 1)
+    options = np.stack([curls_open, curls_relaxed, curls_fist, curls_gesture, curls_uniform, curls_pinch,
+                        curls_grasp], 0)
     curls = options[family, np.arange(n)]
     curls = np.clip(curls, 0.0, 1.0)
     curls[:, 1:] *= dist.curl_max
@@ -207,12 +189,12 @@ def _sample_curls(rng: np.random.Generator, n: int, dist: PoseDistribution) -> T
 
 
 def sample_angles(rng: np.random.Generator, n: int, dist: PoseDistribution) -> Dict[str, np.ndarray]:
-    """Joint angles (radians) inside anatomical ranges.
+    """Joint angles (radians) inside anatomical ranges, in the convention of the paper's Eqs. 4-6.
 
     Returns:
-        dict with ``flex`` (N, 5, 3) and ``abd`` (N, 5, 3) per finger (thumb..little) and joint (base, middle,
-        distal), ``twist`` (N, 5) axial roll at the base, ``cupping`` (N,) palm arch in [0, 1] and ``family``
-        (N,) the pose-family index.
+        dict with ``joint_angles`` (N, 15, 2) (flexion, abduction) radians in ``ANGLE_BONES`` order (what
+        :func:`bmc_mmpose.geometry.hand_joint_angles` measures on the posed hand), ``cupping`` (N,) palm arch in
+        [0, 1] and ``family`` (N,) the pose-family index (``POSE_FAMILIES``).
     """
     curls, family = _sample_curls(rng, n, dist)
     fc = curls[:, 1:]
@@ -240,93 +222,62 @@ def sample_angles(rng: np.random.Generator, n: int, dist: PoseDistribution) -> D
     t_ip = np.clip(0.9 * t_mcp + rng.normal(0.0, 10.0, n), *THUMB_IP_FLEX_RANGE)
     t_abd = np.clip(rng.normal(0.0, 3.0, (n, 2)), -8.0, 8.0)
 
-    flex = np.concatenate([np.stack([cmc_flex, t_mcp, t_ip], -1)[:, None], np.stack([mcp, pip, dip], -1)], 1)
-    abd = np.concatenate([np.concatenate([cmc_abd[:, None], t_abd], -1)[:, None],
+    # (N, 5 fingers, 3 layers): layer 0 is the first bone after the root bone (thumb metacarpal, finger
+    # proximal phalanx), whose angles are measured in the palm's first-layer frames (Eq. 4).
+    flex = np.concatenate([np.stack([cmc_flex + THUMB_REST_ANGLES[0], t_mcp, t_ip], -1)[:, None],
+                           np.stack([mcp, pip, dip], -1)], 1)
+    abd = np.concatenate([np.concatenate([(cmc_abd + THUMB_REST_ANGLES[1])[:, None], t_abd], -1)[:, None],
                           np.concatenate([mcp_abd[..., None], small_abd], -1)], 1)
-    twist = np.concatenate([(0.45 * cmc_flex)[:, None], rng.normal(0.0, 3.0, (n, 4))
-                            + np.array([0.0, 0.0, -3.0, -8.0]) * fc], 1)
+    # ANGLE_BONES order: layer by layer, thumb..little in each layer
+    joint_angles = np.stack([flex, abd], -1).transpose(0, 2, 1, 3).reshape(n, 15, 2)
     cupping = np.clip(rng.uniform(0.0, 0.5, n) + 0.5 * curls[:, 1:].mean(1), 0.0, 1.0)
-    return dict(flex=np.deg2rad(flex), abd=np.deg2rad(abd), twist=np.deg2rad(twist), cupping=cupping,
-                family=family)
+    return dict(joint_angles=np.deg2rad(joint_angles), cupping=cupping, family=family)
 
 
 # --- Forward kinematics ----------------------------------------------------------------------------------
-#: Thumb base frame at rest: metacarpal direction and the direction it flexes towards (across the palm).
-THUMB_REST_DIR: np.ndarray = np.array([0.62, 0.70, 0.36])
-THUMB_FLEX_DIR: np.ndarray = np.array([-0.75, 0.0, 0.66])
+#: Rest (flexion, abduction) of the thumb metacarpal in degrees, in the thumb's first-layer frame (Eq. 4: z along
+#: the wrist -> thumb-base bone, x towards the palm side of the thumb-index plane): the metacarpal points along
+#: the hand frame's (0.62, 0.70, 0.36), which in that frame of the mean palm is (+6, -3) deg flat and (+0.4, -6)
+#: deg fully cupped. Sampled CMC flexion and abduction are added to it.
+THUMB_REST_ANGLES: Tuple[float, float] = (4.0, -4.5)
 
 
 def forward_kinematics(shapes: Dict[str, np.ndarray], angles: Dict[str, np.ndarray]
-                       ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Joints in the hand frame.
+                       ) -> Tuple[np.ndarray, np.ndarray]:
+    """Joints in the hand frame, built by :func:`bmc_mmpose.geometry.forward_kinematics` (paper Eq. 6 frames).
+
+    The palm (root bones wrist -> finger bases, arched by ``cupping``) fixes the first-layer frames; every
+    finger bone is then placed by its (flexion, abduction), so ``hand_joint_angles`` of the result equals
+    ``angles['joint_angles']`` (up to float64 round-off).
 
     Args:
         shapes: output of :func:`sample_hand_shapes`.
         angles: output of :func:`sample_angles`.
 
     Returns:
-        joints (N, 21, 3) mm in the hand frame (wrist at the origin), frames (N, 21, 3, 3) rotation of the
-        segment ending at each joint (index 0 = identity palm frame), radii (N, 21) mm.
+        joints (N, 21, 3) mm in the hand frame (wrist at the origin, x radial, y distal, z palmar) and capsule
+        radii (N, 21) mm.
     """
+    import torch
+
+    from ..geometry.kinematics import forward_kinematics as chain_forward_kinematics
+
     ref = shapes['ref_mm']
     n = ref.shape[0]
     base = shapes['base_positions'].copy()
     base[:, :, 2] += angles['cupping'][:, None] * CUPPING_OFFSETS[None]
-    joints = np.zeros((n, NUM_JOINTS, 3))
-    frames = np.zeros((n, NUM_JOINTS, 3, 3))
-    frames[:, 0] = np.eye(3)
+    # bone k ends at joint k + 1: per finger the root bone (wrist -> base), then the three finger bones
+    lengths = np.concatenate([np.linalg.norm(base, axis=-1)[..., None], shapes['bone_ratios']], -1).reshape(n, 20)
+    joints = chain_forward_kinematics(torch.from_numpy(lengths), torch.from_numpy(base),
+                                      torch.from_numpy(np.asarray(angles['joint_angles'], np.float64))).numpy()
     radii = np.zeros((n, NUM_JOINTS))
     radii[:, 0] = 0.42 * shapes['palm_width']
-    palmar = np.broadcast_to(np.array([0.0, 0.0, 1.0]), (n, 3))
     for f, chain in enumerate(FINGERS):
-        if f == 0:
-            joints[:, chain[0]] = base[:, 0]
-            frame = _frame_from_axes(np.broadcast_to(THUMB_REST_DIR, (n, 3)), np.broadcast_to(THUMB_FLEX_DIR, (n, 3)))
-            frames[:, chain[0]] = _frame_from_axes(base[:, 0], palmar)
-            first = 0
-        else:
-            joints[:, chain[0]] = base[:, f]
-            frame = _frame_from_axes(base[:, f], palmar)
-            frames[:, chain[0]] = frame
-            first = 1
         radii[:, chain[0]] = shapes['radii'][:, f, 0] * (1.08 if f > 0 else 1.0)
-        pos = joints[:, chain[0]]
-        seg_joints = chain[first:] if f > 0 else chain[1:]
-        for k, child in enumerate(seg_joints):
-            rot = rot_z(-angles['abd'][:, f, k]) @ rot_x(angles['flex'][:, f, k])
-            if k == 0:
-                rot = rot @ rot_y(angles['twist'][:, f])
-            frame = frame @ rot
-            pos = pos + (shapes['bone_ratios'][:, f, k])[:, None] * frame[:, :, 1]
-            joints[:, child] = pos
-            frames[:, child] = frame
+        for k, child in enumerate(chain[1:]):
             frac = (k + 1) / 3.0
             radii[:, child] = shapes['radii'][:, f, 0] * (1.0 - frac) + shapes['radii'][:, f, 1] * frac
-    joints *= ref[:, None, None]
-    radii *= ref[:, None]
-    return joints, frames, radii
-
-
-def palm_outline(shapes: Dict[str, np.ndarray], joints: np.ndarray) -> np.ndarray:
-    """Palm outline polygon (N, 8, 3) mm in the hand frame, on the palm mid-plane.
-
-    Order: wrist ulnar, wrist radial, thumb CMC (radial), index MCP (radial side), index/middle/ring knuckle
-    line, little MCP (ulnar side), ulnar palm edge.
-    """
-    ref = shapes['ref_mm'][:, None]
-    w = shapes['palm_width'][:, None] * ref
-    wrist = joints[:, 0]
-    pts = [
-        wrist + np.stack([-0.50 * w, -0.05 * ref, 0 * w], -1)[:, 0],
-        wrist + np.stack([0.45 * w, -0.05 * ref, 0 * w], -1)[:, 0],
-        joints[:, 1] + np.stack([0.15 * ref, -0.05 * ref, -0.12 * ref], -1)[:, 0],
-        joints[:, 5] + np.stack([0.22 * ref, 0.05 * ref, 0 * ref], -1)[:, 0],
-        (joints[:, 5] + joints[:, 9]) / 2 + np.array([0.0, 0.18, 0.0]) * ref,
-        (joints[:, 13] + joints[:, 9]) / 2 + np.array([0.0, 0.18, 0.0]) * ref,
-        joints[:, 17] + np.stack([-0.22 * ref, 0.05 * ref, 0 * ref], -1)[:, 0],
-        (joints[:, 17] + wrist) / 2 + np.stack([-0.3 * w, 0 * ref, 0 * ref], -1)[:, 0],
-    ]
-    return np.stack(pts, 1)
+    return joints * ref[:, None, None], radii * ref[:, None]
 
 
 # --- Camera and placement --------------------------------------------------------------------------------
@@ -429,9 +380,10 @@ def place_hands(rng: np.random.Generator, joints_hand: np.ndarray, radii: np.nda
     return cam, ok
 
 
-def sample_hands(rng: np.random.Generator, n: int, dist: PoseDistribution, size: int,
-                 ref_bone_mean_mm: float = REF_BONE_MEAN_MM) -> Tuple[np.ndarray, np.ndarray]:
-    """Sample ``n`` posed right hands with cameras; hands that cannot be fitted in the image are resampled.
+def sample_hand_poses(rng: np.random.Generator, n: int, dist: PoseDistribution, size: int,
+                      ref_bone_mean_mm: float = REF_BONE_MEAN_MM) -> Dict[str, np.ndarray]:
+    """Sample ``n`` posed right hands with cameras, without rendering; hands that cannot be fitted in the image are
+    resampled.
 
     Args:
         rng: random generator (the result is a deterministic function of its state).
@@ -441,26 +393,37 @@ def sample_hands(rng: np.random.Generator, n: int, dist: PoseDistribution, size:
         ref_bone_mean_mm: mean reference-bone length.
 
     Returns:
-        joints (N, 21, 3) camera frame, mm, FreiHAND order, right hand; K (N, 3, 3). Every joint dilated by its
-        capsule radius projects inside the image with a margin.
+        dict with ``joints`` (N, 21, 3) camera frame, mm, FreiHAND order, right hand (every joint dilated by its
+        capsule radius projects inside the image with a margin); ``cam_K`` (N, 3, 3); ``joint_angles``
+        (N, 15, 2) radians, the hand's (flexion, abduction) in ``ANGLE_BONES`` order (equal to
+        ``hand_joint_angles(joints)``); ``family`` (N,) pose-family index into ``POSE_FAMILIES``.
     """
+    keys = ('joints', 'cam_K', 'joint_angles', 'family')
     if n <= 0:
-        return np.zeros((0, NUM_JOINTS, 3)), np.zeros((0, 3, 3))
-    joints_out, k_out = [], []
+        return dict(joints=np.zeros((0, NUM_JOINTS, 3)), cam_K=np.zeros((0, 3, 3)), joint_angles=np.zeros((0, 15, 2)),
+                    family=np.zeros((0, ), np.int64))
+    parts = {k: [] for k in keys}
     remaining = n
     for _ in range(20):
         shapes = sample_hand_shapes(rng, remaining, ref_bone_mean_mm)
         angles = sample_angles(rng, remaining, dist)
-        joints, _, radii = forward_kinematics(shapes, angles)
+        joints, radii = forward_kinematics(shapes, angles)
         K = sample_cameras(rng, remaining, size, dist)
         rot = sample_rotations(rng, remaining, dist)
         cam, ok = place_hands(rng, joints, radii, rot, K, size, dist)
-        joints_out.append(cam[ok])
-        k_out.append(K[ok])
+        for key, value in zip(keys, (cam, K, angles['joint_angles'], angles['family'])):
+            parts[key].append(value[ok])
         remaining -= int(ok.sum())
         if remaining <= 0:
             break
     if remaining > 0:
-        raise RuntimeError(f'sample_hands: could not place {remaining} of {n} hands inside a {size}px image; '
+        raise RuntimeError(f'sample_hand_poses: could not place {remaining} of {n} hands inside a {size}px image; '
                            f'check PoseDistribution.hand_fraction={dist.hand_fraction}')
-    return np.concatenate(joints_out, 0)[:n], np.concatenate(k_out, 0)[:n]
+    return {k: np.concatenate(v, 0)[:n] for k, v in parts.items()}
+
+
+def sample_hands(rng: np.random.Generator, n: int, dist: PoseDistribution, size: int,
+                 ref_bone_mean_mm: float = REF_BONE_MEAN_MM) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`sample_hand_poses` reduced to joints (N, 21, 3) mm camera frame and K (N, 3, 3)."""
+    poses = sample_hand_poses(rng, n, dist, size, ref_bone_mean_mm)
+    return poses['joints'], poses['cam_K']

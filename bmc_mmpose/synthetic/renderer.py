@@ -37,6 +37,14 @@ class Appearance:
     noise_std: float = 2.
     occluder_prob: float = 0.
     brightness: Tuple[float, float] = (0.9, 1.1)
+    #: Directional light: the image is multiplied by a linear ramp from ``1 - light_strength`` to
+    #: ``1 + light_strength`` across a random direction (uneven lighting of a photograph).
+    light_strength: float = 0.
+    #: Std of a per-channel gain (white balance of a real camera; a renderer's is neutral).
+    colour_cast_std: float = 0.
+    #: Probability of a hand-held object (a bar or a ball between the thumb and the fingers) drawn in front of
+    #: the hand, as in hand-object photographs.
+    held_object_prob: float = 0.
 
 
 def _background(rng: np.random.Generator, size: int, style: str) -> np.ndarray:
@@ -122,6 +130,8 @@ def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray,
         # Knuckle crease at the proximal end, tip rounded by the cap of the line.
         cv2.circle(image, a, int(round(radius * 0.9 * scale)), (finger_tone * 0.8).tolist(), 1, cv2.LINE_AA, shift=2)
 
+    if appearance.held_object_prob > 0 and rng.uniform() < appearance.held_object_prob:
+        _draw_held_object(rng, image, uv, focal / max(float(depth.mean()), 1.))
     if appearance.occluder_prob > 0 and rng.uniform() < appearance.occluder_prob:
         centre = uv[rng.integers(21)] + rng.normal(0, size * 0.05, 2)
         axes = (int(rng.integers(size // 16, size // 7)), int(rng.integers(size // 16, size // 7)))
@@ -129,8 +139,37 @@ def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray,
                     rng.uniform(0, 255, 3).tolist(), -1, cv2.LINE_AA)
 
     image *= rng.uniform(*appearance.brightness)
+    if appearance.light_strength > 0:
+        direction = rng.uniform(0, 2 * np.pi)
+        t = (np.arange(size) - (size - 1) / 2) / size
+        ramp = np.cos(direction) * t[None, :] + np.sin(direction) * t[:, None]
+        image *= (1. + 2. * appearance.light_strength * ramp)[..., None]
+    if appearance.colour_cast_std > 0:
+        image *= np.clip(1. + rng.normal(0, appearance.colour_cast_std, 3), 0.5, 1.5)
     sigma = rng.uniform(*appearance.blur_sigma)
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
     image += rng.normal(0, appearance.noise_std, image.shape)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _draw_held_object(rng: np.random.Generator, image: np.ndarray, uv: np.ndarray, px_per_mm: float) -> None:
+    """A hand-held object in front of the hand: a bar (cylinder seen from the side) or a ball, centred between the
+    thumb tip and the middle finger's middle joints, 15-35 mm across, in a colour of its own."""
+    centre = 0.5 * uv[4] + 0.25 * (uv[10] + uv[11]) + rng.normal(0, 2., 2)
+    radius = max(px_per_mm * rng.uniform(7.5, 17.5), 2.)
+    colour = rng.uniform(0, 255, 3)
+    if rng.uniform() < 0.5:  # bar across the fingers
+        axis = uv[17] - uv[5]
+        axis = axis / max(float(np.linalg.norm(axis)), 1e-6) * radius * rng.uniform(2., 4.)
+        a, b = centre - axis, centre + axis
+        cv2.line(image, (int(a[0] * 4), int(a[1] * 4)), (int(b[0] * 4), int(b[1] * 4)), colour.tolist(),
+                 max(int(round(2 * radius)), 1), cv2.LINE_AA, shift=2)
+        cv2.line(image, (int(a[0] * 4), int(a[1] * 4)), (int(b[0] * 4), int(b[1] * 4)),
+                 np.minimum(colour * 1.3 + 20, 255).tolist(), max(int(round(radius * 0.5)), 1), cv2.LINE_AA, shift=2)
+    else:  # ball
+        c = (int(centre[0] * 4), int(centre[1] * 4))
+        cv2.circle(image, c, int(radius * 4), colour.tolist(), -1, cv2.LINE_AA, shift=2)
+        hl = (int((centre[0] - 0.3 * radius) * 4), int((centre[1] - 0.3 * radius) * 4))
+        cv2.circle(image, hl, int(radius * 1.6), np.minimum(colour * 1.3 + 30, 255).tolist(), -1, cv2.LINE_AA,
+                   shift=2)
