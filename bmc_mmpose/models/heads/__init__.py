@@ -3,8 +3,9 @@ from .bmc_wrapper_head import BMCRegularizedHead
 from .hand25d_head import DEFAULT_REF_BONE_LENGTH_MM, Hand25DHead
 from .joints_3d_extractors import (INTERHAND_TO_FREIHAND, JOINTS_3D_EXTRACTORS, BMCJoints, InternetHeadJoints3D,
                                    find_joints_3d_extractor)
+from .keypoint_lifter_head import KeypointLifterHead
 
 __all__ = [
     'Hand25DHead', 'DEFAULT_REF_BONE_LENGTH_MM', 'BMCRegularizedHead', 'BMCJoints', 'InternetHeadJoints3D',
-    'JOINTS_3D_EXTRACTORS', 'INTERHAND_TO_FREIHAND', 'find_joints_3d_extractor'
+    'JOINTS_3D_EXTRACTORS', 'INTERHAND_TO_FREIHAND', 'find_joints_3d_extractor', 'KeypointLifterHead'
 ]

@@ -1,0 +1,94 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+"""tools/lift_keypoints.py: a detections file in, every hand out, 3D consistent with the 2D it was given."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / 'configs' / 'synthetic' / 'lifting' / 'a3d.py'
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('lift_keypoints', REPO / 'tools' / 'lift_keypoints.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import bmc_mmpose  # noqa: F401
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(CONFIG)).model)
+    with torch.no_grad():  # no 2D correction, a fixed relative depth per joint: the 2D must come back unchanged
+        model.head.fc.weight.zero_()
+        bias = torch.zeros(21, 3)
+        bias[:, 2] = torch.linspace(0.0, 2.0, 21)
+        model.head.fc.bias.copy_(bias.flatten())
+    path = tmp_path / 'lifter.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
+    return str(path)
+
+
+def test_round_trip_of_a_detections_file(tool, checkpoint, tmp_path):
+    from bmc_mmpose.datasets.detections import write_detections
+    from bmc_mmpose.synthetic.keypoint_sampler import sample_keypoint_hands
+    hands = sample_keypoint_hands(seed=2, num=3, domain='b', image_size=128)
+    kpts = hands['keypoints_2d'].astype(np.float64)
+    conf = np.full((3, 21), 0.9)
+    conf[2, 2:] = 0.0  # one hand with only two detected joints ... still lifted
+    keys = ['a/0.jpg', 'a/0.jpg', 'b/1.jpg']
+    kpts_file = kpts.copy()
+    kpts_file[1] = kpts[0]
+    kpts_file[1, :, 0] = 127.0 - kpts[0, :, 0]  # hand 0 seen in a mirror: a left hand
+    dets = tmp_path / 'dets.json'
+    write_detections(dets, keys, kpts_file, conf, hands=['right', 'left', 'right'], image_sizes=[(128, 128)] * 3)
+    out = tmp_path / 'out' / 'lifted.json'
+    result = tool.main([str(CONFIG), checkpoint, '--detections', str(dets), '--out', str(out), '--no-progress'])
+    with open(out) as f:
+        saved = json.load(f)
+    assert saved['format'] == 'bmc_mmpose.lifted/v1' and saved['num_hands'] == 3 and saved['skipped'] == []
+    assert sorted(saved['images']) == ['a/0.jpg', 'b/1.jpg'] and sorted(saved['images']['a/0.jpg']) == ['left',
+                                                                                                        'right']
+    K = np.array([[128.0, 0, 63.5], [0, 128.0, 63.5], [0, 0, 1]])  # default: f = 1.0 * W, centred
+    for key, side, i in (('a/0.jpg', 'right', 0), ('a/0.jpg', 'left', 1), ('b/1.jpg', 'right', 2)):
+        hand = saved['images'][key][side]
+        detected = conf[i] > 0
+        np.testing.assert_allclose(np.array(hand['keypoints_2d'])[detected], kpts_file[i][detected], atol=2e-3)
+        xyz = np.array(hand['keypoints_3d_mm'])
+        proj = xyz @ K.T
+        np.testing.assert_allclose((proj[:, :2] / proj[:, 2:])[detected], kpts_file[i][detected], atol=2e-2)
+        assert np.all(xyz[:, 2] > 0)
+        np.testing.assert_allclose(np.array(hand['keypoints_3d_norm']) * 40.0, xyz, atol=1e-2)
+        assert len(hand['joint_angles_rad']) == 15 and set(hand['plausibility']) >= {'plausible', 'loss_bl'}
+    # left and right of the same 2D (mirrored) are mirror images in 3D
+    left = np.array(saved['images']['a/0.jpg']['left']['keypoints_3d_mm'])
+    right = np.array(saved['images']['a/0.jpg']['right']['keypoints_3d_mm'])
+    np.testing.assert_allclose(left[:, 1:], right[:, 1:], atol=1e-2)
+    np.testing.assert_allclose(left[:, 0], -right[:, 0], atol=1e-2)
+    assert result['num_hands'] == 3
+
+
+def test_hands_without_keypoints_are_skipped_and_a_missing_camera_is_named(tool, checkpoint, tmp_path):
+    from bmc_mmpose.datasets.detections import write_detections
+    kpts = np.random.default_rng(0).uniform(20, 100, (2, 21, 2))
+    conf = np.ones((2, 21))
+    conf[1, 1:] = 0.0
+    dets = tmp_path / 'dets.json'
+    write_detections(dets, ['x', 'y'], kpts, conf, image_sizes=[(128, 128), (128, 128)])
+    out = tmp_path / 'o.json'
+    result = tool.main([str(CONFIG), checkpoint, '--detections', str(dets), '--out', str(out), '--no-progress'])
+    assert result['num_hands'] == 1 and result['skipped'][0]['key'] == 'y'
+    write_detections(dets, ['x'], kpts[:1], conf[:1])
+    with pytest.raises(ValueError, match="'x'.*image size"):
+        tool.main([str(CONFIG), checkpoint, '--detections', str(dets), '--out', str(out), '--no-progress'])
