@@ -1,43 +1,56 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""CPU inference throughput of the full BMC model versus its bare backbone, side by side.
+"""CPU inference speed of the BMC model next to its bare backbone, and PyTorch next to onnxruntime, in one run.
 
-"Full" is ``Hand3DEstimator.predict``: backbone + ``Hand25DHead`` (2.5D output) + closed-form Z-root + refiner +
-3D lifting + joint angles + decoding to per-sample numpy ``pred_instances`` in original-image coordinates.
-"Backbone" is ``model.backbone(inputs)`` alone. Both see the same preprocessed input; timings alternate between
-the two in every round, in swapped order every other round (so load changes on a shared machine hit both). The
-fastest round ("best", least disturbed by other processes) and the median round are reported.
-Target (issue 5): the head, Z-root, refiner and decoding add at most 10 % to the backbone time.
+For each backbone depth and batch size it times, on the same preprocessed 128-px crops (the config's input size):
+
+- ``backbone``: ``model.backbone(inputs)`` alone, the reference;
+- ``predict``: ``Hand3DEstimator.predict`` (backbone + ``Hand25DHead`` + closed-form Z-root + refiner + 3D lifting
+  + mapping to the original image + per-sample numpy ``pred_instances``; no joint angles, as by default);
+- ``network``: ``Hand3DCropNetwork`` in PyTorch (normalisation + everything up to the 3D joints, tensors out);
+- ``onnxruntime``: the same network exported with ``tools/deployment/pytorch2onnx.py``'s ``export_onnx``, run
+  by onnxruntime with the same number of threads;
+- ``e2e torch`` / ``e2e ort`` (unless ``--no-e2e``): ``Hand3DPredictor`` from an image with B boxes to the
+  per-hand results (crop by the test pipeline, network, back to the image, metric scale, joint angles).
+
+Every timed function runs ``--iters`` times per round; rounds alternate over the functions, in reversed order
+every other round, so that load changes on a shared machine hit all of them. The median and the fastest round
+per function are reported, with the overhead relative to the backbone. Random weights: speed does not depend on
+them. ``--markdown FILE`` appends the table with the command, machine, date and load to FILE.
 
 Example::
 
-    python tools/benchmark_model.py configs/bmc/rhd3d_fh2d.py --batch-sizes 1 32 --rounds 7
+    python tools/benchmark_model.py configs/bmc/rhd3d_fh2d.py --depths 18 50 --batch-sizes 1 32 --threads 2
 """
 import argparse
+import os
+import platform
 import statistics
 import sys
+import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's bmc_mmpose first
-import bmc_mmpose  # noqa: F401,E402  (registers the components)
-from bmc_mmpose.testing.hand25d_batches import make_hand_batch  # noqa: E402
-from mmpose.registry import MODELS  # noqa: E402
+
+BACKBONE_CHANNELS = {18: 512, 34: 512, 50: 2048, 101: 2048, 152: 2048}
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', nargs='?', default='configs/bmc/rhd3d_fh2d.py', help='model config')
+    parser.add_argument('--depths', type=int, nargs='+', default=[18, 50], help='ResNet depths to time')
     parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 32])
-    parser.add_argument('--rounds', type=int, default=7, help='alternating timing rounds (median reported)')
+    parser.add_argument('--rounds', type=int, default=7, help='alternating timing rounds')
     parser.add_argument('--iters', type=int, default=0,
-                        help='forward passes per round (default: 20 for batch 1, 3 for larger batches)')
-    parser.add_argument('--threads', type=int, default=0, help='torch threads (0 = leave the default)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='key=value overrides, e.g. model.head.mode=heatmap')
+                        help='calls per round (default: 20 for batch 1, 2 for larger batches)')
+    parser.add_argument('--threads', type=int, default=2, help='torch and onnxruntime intra-op threads')
+    parser.add_argument('--no-onnx', action='store_true', help='skip onnxruntime')
+    parser.add_argument('--no-e2e', action='store_true', help='skip the image-to-result predictor timings')
+    parser.add_argument('--markdown', default=None, help='append the results as a markdown table to this file')
     return parser.parse_args()
 
 
@@ -48,48 +61,129 @@ def _timed(fn, iters: int) -> float:
     return (time.perf_counter() - start) / iters
 
 
+def build_model(config: str, depth: int):
+    from bmc_mmpose.apis import init_hand3d_model
+    options = {'model.backbone.depth': depth, 'model.head.in_channels': BACKBONE_CHANNELS[depth]}
+    torch.manual_seed(0)
+    return init_hand3d_model(config, cfg_options=options)
+
+
+def time_functions(functions: dict, rounds: int, iters: int) -> dict:
+    names = list(functions)
+    for name in names:  # warm-up
+        functions[name]()
+    times = {name: [] for name in names}
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            times[name].append(_timed(functions[name], iters))
+    return times
+
+
 def main():
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    init_default_scope('mmpose')
-    cfg = Config.fromfile(args.config)
-    cfg.merge_from_dict(args.cfg_options)
-    bmc = cfg.model.head.get('bmc_loss')
-    if bmc is not None and not Path(bmc.limits).is_file():
-        bmc.limits = 'literature'  # the loss is not used at inference; only its construction needs limits
-    model = MODELS.build(cfg.model).eval()
-    size = tuple(cfg.model.head.input_size)
-    print(f'config: {args.config}  head mode: {cfg.model.head.mode}  input {size[0]}x{size[1]}  '
-          f'torch threads: {torch.get_num_threads()}  device: cpu')
-    print(f'{"batch":>5} | {"round":>6} | {"backbone ms":>11} | {"full ms":>9} | {"backbone img/s":>14} | '
-          f'{"full img/s":>10} | {"overhead":>8}')
-    for batch_size in args.batch_sizes:
-        raw, samples, _ = make_hand_batch(batch_size, input_size=size, seed=batch_size)
-        with torch.no_grad():
-            data = model.data_preprocessor(dict(inputs=list(raw), data_samples=samples), training=False)
+    torch.set_num_threads(args.threads)
+    import cv2
+    from mmpose.structures import PoseDataSample
+
+    from bmc_mmpose.apis import CROP_NETWORK_INPUTS, Hand3DCropNetwork, Hand3DPredictor, export_onnx
+
+    load_before = os.getloadavg()
+    rows = []
+    header = (f'{"model":>9} | {"batch":>5} | {"what":>11} | {"median ms":>9} | {"best ms":>8} | {"img/s":>7} | '
+              f'{"vs backbone":>11}')
+    print(f'config: {args.config}  threads: {args.threads}  rounds: {args.rounds}  device: cpu  '
+          f'torch {torch.__version__}  load before: {load_before[0]:.2f}')
+    print(header)
+    for depth in args.depths:
+        model = build_model(args.config, depth)
+        network = Hand3DCropNetwork(model).eval()
+        width, height = network.input_size
+        onnx_file = None
+        if not args.no_onnx:
+            onnx_file = os.path.join(tempfile.mkdtemp(prefix='bmc_bench_'), f'resnet{depth}.onnx')
+            export_onnx(model, onnx_file)
+        predictors = {}
+        if not args.no_e2e:
+            predictors['e2e torch'] = Hand3DPredictor(model.cfg, model=model)
+            if onnx_file:
+                predictors['e2e ort'] = Hand3DPredictor(model.cfg, backend='onnxruntime', onnx_file=onnx_file,
+                                                        num_threads=args.threads)
+        session = None
+        if onnx_file:
+            import onnxruntime as ort
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = args.threads
+            options.inter_op_num_threads = 1
+            session = ort.InferenceSession(onnx_file, sess_options=options, providers=['CPUExecutionProvider'])
+        rng = np.random.default_rng(depth)
+        image = cv2.GaussianBlur(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8), (9, 9), 4)
+        for batch_size in args.batch_sizes:
+            # the crops exactly as the test pipeline packs them, via the predictor's pre-processing
+            boxes = np.stack([[20 + 10 * (i % 40), 30 + 5 * (i % 60), 220 + 10 * (i % 40), 260 + 5 * (i % 60)]
+                              for i in range(batch_size)]).astype(np.float64)
+            helper = predictors.get('e2e torch') or Hand3DPredictor(model.cfg, model=model)
+            cam_k = np.array([[640.0, 0, 320], [0, 640.0, 240], [0, 0, 1]])
+            batch = helper.preprocess(image, boxes, cam_k, ['right'] * batch_size, np.zeros(batch_size))
+            samples = []
+            for i in range(batch_size):
+                sample = PoseDataSample()
+                sample.set_metainfo(dict(cam_K=batch['cam_K'][i], cam_K_orig=batch['cam_K_orig'][i],
+                                         warp_mat=batch['warp_mat'][i], ref_bone_length=0.0))
+                samples.append(sample)
+            crops_t = torch.from_numpy(batch['crops'])
+            k_t = torch.from_numpy(batch['cam_K'])
+            data = model.data_preprocessor(dict(inputs=list(crops_t.to(torch.uint8)), data_samples=samples),
+                                           training=False)
             inputs = data['inputs']
 
-            def backbone():
+            def run_backbone():
                 model.backbone(inputs)
 
-            def full():
+            def run_predict():
                 model.predict(inputs, data['data_samples'])
 
-            iters = args.iters or (20 if batch_size == 1 else 3)
-            backbone(), full()  # warm-up
-            t_backbone, t_full = [], []
-            for i in range(args.rounds):
-                if i % 2:
-                    t_full.append(_timed(full, iters))
-                    t_backbone.append(_timed(backbone, iters))
-                else:
-                    t_backbone.append(_timed(backbone, iters))
-                    t_full.append(_timed(full, iters))
-        for label, reduce in (('best', min), ('median', statistics.median)):
-            tb, tf = reduce(t_backbone), reduce(t_full)
-            print(f'{batch_size:>5} | {label:>6} | {tb * 1e3:>11.2f} | {tf * 1e3:>9.2f} | {batch_size / tb:>14.1f} | '
-                  f'{batch_size / tf:>10.1f} | {100 * (tf / tb - 1):>7.1f}%')
+            def run_network():
+                network(crops_t, k_t)
+
+            functions = dict(backbone=run_backbone, predict=run_predict, network=run_network)
+            if session is not None:
+                feed = {CROP_NETWORK_INPUTS[0]: batch['crops'], CROP_NETWORK_INPUTS[1]: batch['cam_K']}
+                functions['onnxruntime'] = lambda: session.run(None, feed)
+            for name, predictor in predictors.items():
+                functions[name] = (lambda p=predictor: p(image, boxes, K=cam_k))
+            iters = args.iters or (20 if batch_size == 1 else 2)
+            with torch.inference_mode():
+                times = time_functions(functions, args.rounds, iters)
+            ref = statistics.median(times['backbone'])
+            for name, values in times.items():
+                med, best = statistics.median(values), min(values)
+                row = dict(model=f'ResNet-{depth}', batch=batch_size, what=name, median_ms=1e3 * med,
+                           best_ms=1e3 * best, fps=batch_size / med, ratio=med / ref)
+                rows.append(row)
+                print(f'{row["model"]:>9} | {batch_size:>5} | {name:>11} | {row["median_ms"]:>9.2f} | '
+                      f'{row["best_ms"]:>8.2f} | {row["fps"]:>7.1f} | {100 * (row["ratio"] - 1):>+10.1f}%',
+                      flush=True)
+    load_after = os.getloadavg()
+    print(f'load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f}')
+    if args.markdown:
+        cpu = platform.processor() or platform.machine()
+        try:
+            with open('/proc/cpuinfo') as f:
+                cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
+        except (OSError, StopIteration):
+            pass
+        with open(args.markdown, 'a') as f:
+            f.write(f'\n### {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n')
+            f.write(f'Command: `python {" ".join(sys.argv)}`  \n')
+            f.write(f'Machine: {cpu}, {os.cpu_count()} logical cores, torch {torch.__version__}, '
+                    f'{args.threads} threads; load average (1 min) before / after: {load_before[0]:.2f} / '
+                    f'{load_after[0]:.2f}\n\n')
+            f.write('| model | batch | what | median ms | best ms | images/s (median) | vs backbone (median) |\n')
+            f.write('|---|---|---|---|---|---|---|\n')
+            for row in rows:
+                f.write(f'| {row["model"]} | {row["batch"]} | {row["what"]} | {row["median_ms"]:.2f} | '
+                        f'{row["best_ms"]:.2f} | {row["fps"]:.1f} | {100 * (row["ratio"] - 1):+.1f}% |\n')
+        print(f'appended to {args.markdown}')
 
 
 if __name__ == '__main__':

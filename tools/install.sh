@@ -27,7 +27,8 @@ MMCV_VERSION=2.1.0
 # mmpose 1.3.2's runtime requirements minus chumpy (declared, never imported, does not build);
 # mmdet 3.3.0's (imported by mmpose.models) are pycocotools, shapely, terminaltables, tqdm.
 RUNTIME_DEPS=(mmengine==0.10.7 "numpy>=1.24" scipy opencv-python matplotlib json_tricks munkres pillow six
-              pycocotools shapely terminaltables tqdm pytest hypothesis)
+              pycocotools shapely terminaltables tqdm pytest hypothesis
+              onnx onnxruntime)  # ONNX export (tools/deployment/pytorch2onnx.py) and its onnxruntime backend
 
 stamp_key="$(cat "$repo/tools/install.sh" | sha1sum | cut -c1-12)"
 

@@ -2,16 +2,17 @@
 """Image -> 3D hand: model construction and single-image inference with the config's test pipeline."""
 import copy
 import os.path as osp
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
 import torch
 from torch import nn
 
+from bmc_mmpose.geometry.angles import hand_joint_angles
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, NUM_JOINTS
 
-HAND_SIDES = ('right', 'left')
+from .predictor import HAND_SIDES, _mirror_box, _mirror_intrinsics, default_intrinsics, test_pipeline_config
 
 
 def _load_config(config: Any, cfg_options: Optional[dict] = None):
@@ -31,7 +32,9 @@ def init_hand3d_model(config: Any,
                       checkpoint: Optional[str] = None,
                       device: Union[str, torch.device] = 'cpu',
                       cfg_options: Optional[dict] = None,
-                      keep_bmc_loss: bool = False) -> nn.Module:
+                      keep_bmc_loss: bool = False,
+                      allow_partial: bool = False,
+                      trust_checkpoint: bool = False) -> nn.Module:
     """Build a bmc_mmpose model from a config and optionally load a checkpoint.
 
     Without a checkpoint the model keeps the weights its modules are constructed with (no ``init_weights``, so
@@ -47,19 +50,24 @@ def init_hand3d_model(config: Any,
             it, and its limits file (often computed from a training set, e.g. ``data/bmc_limits/*.json``) need
             not exist where the model is deployed; its buffers in the checkpoint are then skipped. The
             plausibility check of :func:`inference_hand3d` takes its own limits.
+        allow_partial (bool): load a checkpoint that does not fit the model (missing, unexpected or differently
+            shaped keys; those weights keep their initial values). Default False: such a checkpoint raises
+            ``CheckpointMismatchError`` naming the file and the keys.
+        trust_checkpoint (bool): read the checkpoint with ``weights_only=False`` (only for a trusted legacy file;
+            see ``bmc_mmpose/utils/checkpoint.py``). Default False: weights-only, MMEngine's types allowed.
 
     Returns:
         nn.Module: the model in eval mode, with the config attached as ``model.cfg``.
     """
     import importlib
 
-    # Registers every bmc_mmpose component (and applies the compat shims), also when the package __init__ does not
-    # import them all.
+    # Registers every bmc_mmpose component, also when the package __init__ does not import them all.
     for module in ('bmc_mmpose', 'bmc_mmpose.models', 'bmc_mmpose.datasets', 'bmc_mmpose.evaluation'):
         importlib.import_module(module)
     from mmengine.registry import init_default_scope
-    from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
     from mmpose.registry import MODELS
+
+    from bmc_mmpose.utils.checkpoint import load_model_weights
 
     cfg = _load_config(config, cfg_options)
     if 'model' not in cfg:
@@ -75,12 +83,8 @@ def init_hand3d_model(config: Any,
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'init_hand3d_model: checkpoint {checkpoint!r} does not exist')
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-        state = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()}
-        if dropped_prefix is not None:
-            state = {k: v for k, v in state.items() if not k.startswith(dropped_prefix)}
-        load_state_dict(model, state, strict=False, logger='current')
+        ckpt = load_model_weights(model, checkpoint, allow_partial=allow_partial, trusted=trust_checkpoint,
+                                  ignore_prefixes=() if dropped_prefix is None else (dropped_prefix, ))
         meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
         if 'dataset_meta' in meta:
             model.dataset_meta = meta['dataset_meta']
@@ -90,52 +94,43 @@ def init_hand3d_model(config: Any,
     return model
 
 
-def default_intrinsics(height: int, width: int) -> np.ndarray:
-    """The K used when none is given: focal length ``max(H, W)`` px, principal point at the image centre
-    ``(W / 2, H / 2)``, no skew. That is a ~53 degree field of view along the longer side, typical of phone and
-    webcam images; the 2D prediction does not depend on it, the metric 3D (depth, scale) does.
+def plausibility_report(joints_norm: np.ndarray, limits: Any,
+                        cache: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """BMC plausibility of a batch of right hands in reference-bone units.
+
+    Args:
+        joints_norm (np.ndarray): ``(B, 21, 3)`` scale-normalised joints (right hands, FreiHAND order).
+        limits (str | dict): ``BMCLoss(limits=...)``.
+        cache (dict, optional): keeps the built loss per limits name across calls (videos).
+
+    Returns:
+        list[dict]: per hand, the violation masks and counts per constraint, the BMC loss terms, ``plausible``
+        and ``limits``.
     """
-    focal = float(max(height, width))
-    return np.array([[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]], dtype=np.float64)
-
-
-def _mirror_box(bbox: np.ndarray, width: int) -> np.ndarray:
-    return np.array([width - 1.0 - bbox[2], bbox[1], width - 1.0 - bbox[0], bbox[3]], dtype=np.float64)
-
-
-def _mirror_intrinsics(cam_k: np.ndarray, width: int) -> np.ndarray:
-    flip = np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    return flip @ cam_k @ np.diag([-1.0, 1.0, 1.0])
-
-
-def _test_pipeline(cfg) -> Sequence[dict]:
-    try:
-        return cfg.test_dataloader.dataset.pipeline
-    except AttributeError:
-        pass
-    try:
-        return cfg.val_dataloader.dataset.pipeline
-    except AttributeError:
-        raise KeyError('inference_hand3d: the model config has no test_dataloader.dataset.pipeline (nor a val one); '
-                       'expected LoadImage -> HandCropAffine -> PackHand3DInputs') from None
-
-
-def _plausibility(joints_norm: np.ndarray, limits: Any) -> Dict[str, Any]:
     from bmc_mmpose.models.losses.bmc_loss import BMCLoss
-    loss = BMCLoss(limits=limits)
+    key = limits if isinstance(limits, str) else None
+    loss = cache.get(key) if (cache is not None and key is not None) else None
+    if loss is None:
+        loss = BMCLoss(limits=limits)
+        if cache is not None and key is not None:
+            cache[key] = loss
     with torch.no_grad():
-        terms = loss.terms(torch.as_tensor(joints_norm[None], dtype=torch.float32))
-    out: Dict[str, Any] = {}
-    for key in ('violation_bone_length', 'violation_root_curvature', 'violation_root_angle',
-                'violation_joint_angle'):
-        mask = terms[key][0].cpu().numpy().astype(bool)
-        out[key] = mask.tolist()
-        out[key.replace('violation_', 'num_violations_')] = int(mask.sum())
-    for key in ('loss_bl', 'loss_rb', 'loss_a'):
-        out[key] = float(terms[key][0])
-    out['plausible'] = not any(out[k] for k in out if k.startswith('num_violations_'))
-    out['limits'] = limits if isinstance(limits, str) else 'custom'
-    return out
+        terms = loss.terms(torch.as_tensor(np.asarray(joints_norm).reshape(-1, NUM_JOINTS, 3), dtype=torch.float32))
+    names = ('violation_bone_length', 'violation_root_curvature', 'violation_root_angle', 'violation_joint_angle')
+    masks = {name: terms[name].cpu().numpy().astype(bool) for name in names}
+    losses = {name: terms[name].cpu().numpy().astype(np.float64) for name in ('loss_bl', 'loss_rb', 'loss_a')}
+    reports = []
+    for i in range(len(masks[names[0]])):
+        out: Dict[str, Any] = {}
+        for name in names:
+            out[name] = masks[name][i].tolist()
+            out[name.replace('violation_', 'num_violations_')] = int(masks[name][i].sum())
+        for name, value in losses.items():
+            out[name] = float(value[i])
+        out['plausible'] = not any(out[k] for k in out if k.startswith('num_violations_'))
+        out['limits'] = limits if isinstance(limits, str) else 'custom'
+        reports.append(out)
+    return reports
 
 
 def inference_hand3d(model: nn.Module,
@@ -203,7 +198,11 @@ def inference_hand3d(model: nn.Module,
     if cfg is None:
         raise AttributeError('inference_hand3d: `model.cfg` is missing; build the model with init_hand3d_model')
     init_default_scope(cfg.get('default_scope', 'mmpose'))
-    pipeline = Compose(copy.deepcopy(_test_pipeline(cfg)))
+    try:
+        pipeline_cfg = test_pipeline_config(cfg)
+    except KeyError as err:
+        raise KeyError(f'inference_hand3d: {err.args[0]}') from None
+    pipeline = Compose(copy.deepcopy(pipeline_cfg))
     results = dict(
         img=img,
         img_path=img_path,
@@ -239,11 +238,12 @@ def inference_hand3d(model: nn.Module,
     kpts_2d = first('keypoints')
     joints_norm = first('keypoints_3d_norm')
     joints_mm = first('keypoints_3d')
-    angles = first('joint_angles')
+    with torch.no_grad():  # the model's test_cfg may leave the angles out; they are a pure function of the joints
+        angles = hand_joint_angles(torch.as_tensor(joints_norm)).numpy()
     z_root_norm = float(np.asarray(first('z_root')).reshape(-1)[0]) if 'z_root' in pred else float(joints_norm[0, 2])
     head = getattr(model, 'head', None)
     used_ref = float(ref_bone_length) if ref_bone_length else float(getattr(head, 'default_ref_bone_length', np.nan))
-    plaus = _plausibility(joints_norm, plausibility_limits) if plausibility_limits is not None else None
+    plaus = plausibility_report(joints_norm[None], plausibility_limits)[0] if plausibility_limits is not None else None
     if mirrored:
         kpts_2d = kpts_2d.copy()
         kpts_2d[:, 0] = width - 1.0 - kpts_2d[:, 0]

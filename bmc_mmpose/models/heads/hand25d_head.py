@@ -332,6 +332,56 @@ class Hand25DHead(BaseHead):
 
     # ------------------------------------------------------------------------------------------------------
     # inference
+    def predict_tensors(self,
+                        feats: Features,
+                        K: Tensor,
+                        ref_bone_length: Optional[Tensor] = None,
+                        with_joint_angles: bool = False) -> Dict[str, Tensor]:
+        """Batched prediction in the crop frame, as tensors (no per-sample work, no numpy, no host sync).
+
+        Args:
+            feats (tuple[Tensor]): backbone features.
+            K (Tensor): ``(B, 3, 3)`` crop intrinsics.
+            ref_bone_length (Tensor, optional): ``(B,)`` reference-bone length in mm, ``<= 0`` where unknown;
+                ``None`` means unknown for every sample (``default_ref_bone_length`` scales the metric output).
+            with_joint_angles (bool): also compute the 15 (flexion, abduction) pairs, radians.
+
+        Returns:
+            dict[str, Tensor]: ``keypoints_crop`` (B, J, 2) crop px, ``z_r`` (B, J), ``z_root`` (B,) refined and
+            ``z_root_closed_form`` (B,) in reference-bone units, ``keypoints_3d_norm`` (B, J, 3) reference-bone
+            units and ``keypoints_3d`` (B, J, 3) mm, both in the crop camera frame, ``ref_bone_length_used``
+            (B,) mm, and ``joint_angles`` (B, 15, 2) radians when asked.
+        """
+        uv, z_r = self.forward(feats)
+        lifted = self.lift(uv, z_r, K.to(uv))
+        default = torch.full_like(lifted['z_root'], self.default_ref_bone_length)
+        scale = default if ref_bone_length is None else torch.where(ref_bone_length.to(uv) > 0,
+                                                                      ref_bone_length.to(uv), default)
+        joints_norm = lifted['joints_3d_norm']
+        outputs = dict(
+            keypoints_crop=uv,
+            z_r=z_r,
+            z_root=lifted['z_root'],
+            z_root_closed_form=lifted['z_root_closed_form'],
+            keypoints_3d_norm=joints_norm,
+            keypoints_3d=joints_norm * scale[:, None, None],
+            ref_bone_length_used=scale)
+        if with_joint_angles:
+            outputs['joint_angles'] = hand_joint_angles(joints_norm)
+        return outputs
+
+    @staticmethod
+    def batch_camera_inputs(batch_data_samples: OptSampleList) -> Tuple[np.ndarray, np.ndarray]:
+        """Crop intrinsics ``(B, 3, 3)`` and reference-bone lengths ``(B,)`` (mm, 0 if unknown) from metainfo."""
+        metas = [d.metainfo for d in batch_data_samples]
+        missing = [i for i, m in enumerate(metas) if 'cam_K' not in m]
+        if missing:
+            raise KeyError(f'Hand25DHead.predict: metainfo of samples {missing} lacks "cam_K" (3, 3) crop '
+                           'intrinsics; use PackHand3DInputs (or set it for inference)')
+        K = np.stack([np.asarray(m['cam_K'], np.float32).reshape(3, 3) for m in metas])
+        ref = np.array([float(m.get('ref_bone_length', 0.) or 0.) for m in metas], np.float32)
+        return K, ref
+
     def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> InstanceList:
         """Predict 2.5D, root depth and 3D for every sample (crop frame; the estimator maps to the image).
 
@@ -342,7 +392,7 @@ class Hand25DHead(BaseHead):
             feats (tuple[Tensor]): backbone features.
             batch_data_samples (list[PoseDataSample]): with ``metainfo['cam_K']`` (3, 3) crop intrinsics and
                 ``metainfo['ref_bone_length']`` (mm, 0 or absent if unknown).
-            test_cfg (dict): ``flip_test`` must be falsy.
+            test_cfg (dict): ``flip_test`` must be falsy; ``output_joint_angles=True`` adds ``joint_angles``.
 
         Returns:
             list[InstanceData]: per sample (numpy, one instance): ``keypoints`` (1, J, 2) crop px (the estimator
@@ -350,33 +400,32 @@ class Hand25DHead(BaseHead):
             confidence), ``keypoints_crop`` (1, J, 2), ``z_r`` (1, J), ``z_root`` (1,) refined and
             ``z_root_closed_form`` (1,) in reference-bone units, ``keypoints_3d_norm`` (1, J, 3) and
             ``keypoints_3d`` (1, J, 3) mm in the crop camera frame (mm from ``ref_bone_length`` when > 0, else
-            ``default_ref_bone_length``), ``joint_angles`` (1, 15, 2) radians (flexion, abduction).
+            ``default_ref_bone_length``) and, only with ``test_cfg.output_joint_angles``, ``joint_angles``
+            (1, 15, 2) radians (flexion, abduction).
         """
+        self.check_test_cfg(test_cfg)
+        K, ref = self.batch_camera_inputs(batch_data_samples)
+        outputs = self.predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
+                                       with_joint_angles=bool(test_cfg.get('output_joint_angles', False)))
+        return self.split_outputs(self.outputs_to_numpy(outputs))
+
+    @staticmethod
+    def check_test_cfg(test_cfg: ConfigType) -> None:
         if test_cfg.get('flip_test', False):
             raise ValueError('Hand25DHead: flip_test=True is not supported (a flipped right hand is a left hand); '
                              'set model.test_cfg.flip_test=False')
-        uv, z_r = self.forward(feats)
-        metas = [d.metainfo for d in batch_data_samples]
-        missing = [i for i, m in enumerate(metas) if 'cam_K' not in m]
-        if missing:
-            raise KeyError(f'Hand25DHead.predict: metainfo of samples {missing} lacks "cam_K" (3, 3) crop '
-                           'intrinsics; use PackHand3DInputs (or set it for inference)')
-        K = torch.as_tensor(np.stack([np.asarray(m['cam_K'], np.float32).reshape(3, 3) for m in metas]),
-                            dtype=uv.dtype, device=uv.device)
-        ref = torch.as_tensor([float(m.get('ref_bone_length', 0.) or 0.) for m in metas], dtype=uv.dtype,
-                              device=uv.device)
-        lifted = self.lift(uv, z_r, K)
-        scale = torch.where(ref > 0, ref, torch.full_like(ref, self.default_ref_bone_length))
-        joints_norm = lifted['joints_3d_norm']
-        outputs = dict(
-            keypoints=uv,
-            keypoint_scores=torch.ones_like(z_r),
-            keypoints_crop=uv,
-            z_r=z_r,
-            z_root=lifted['z_root'],
-            z_root_closed_form=lifted['z_root_closed_form'],
-            keypoints_3d_norm=joints_norm,
-            keypoints_3d=joints_norm * scale[:, None, None],
-            joint_angles=hand_joint_angles(joints_norm))
-        outputs = {k: v.detach().float().cpu().numpy() for k, v in outputs.items()}
-        return [InstanceData(**{k: v[i:i + 1].copy() for k, v in outputs.items()}) for i in range(len(metas))]
+
+    @staticmethod
+    def outputs_to_numpy(outputs: Dict[str, Tensor]) -> Dict[str, np.ndarray]:
+        """Batched tensors -> float32 numpy arrays (one transfer per key), plus ``keypoints`` (= crop 2D) and
+        ``keypoint_scores`` (ones) as the MMPose contract names them."""
+        arrays = {k: v.detach().float().cpu().numpy() for k, v in outputs.items() if k != 'ref_bone_length_used'}
+        arrays['keypoints'] = arrays['keypoints_crop']
+        arrays['keypoint_scores'] = np.ones(arrays['z_r'].shape, np.float32)
+        return arrays
+
+    @staticmethod
+    def split_outputs(arrays: Dict[str, np.ndarray]) -> InstanceList:
+        """Batched arrays ``(B, ...)`` -> one ``InstanceData`` per sample with leading dim 1 (views, no copy)."""
+        batch = len(next(iter(arrays.values())))
+        return [InstanceData(**{k: v[i:i + 1] for k, v in arrays.items()}) for i in range(batch)]

@@ -1,10 +1,12 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-from typing import Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
+import torch
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import InstanceList, OptConfigType, PixelDataList, SampleList
+from torch import Tensor
 
 
 def _homogeneous(mats: np.ndarray) -> np.ndarray:
@@ -12,6 +14,42 @@ def _homogeneous(mats: np.ndarray) -> np.ndarray:
     last = np.zeros_like(mats[:, :1])
     last[:, 0, 2] = 1
     return np.concatenate((mats, last), axis=1)
+
+
+def crop_to_image_transforms(warp_mat: np.ndarray, cam_k_crop: np.ndarray,
+                             cam_k_orig: np.ndarray) -> Dict[str, np.ndarray]:
+    """Maps from the crop back to the original image, batched (float64).
+
+    Args:
+        warp_mat (np.ndarray): ``(B, 2, 3)`` original-image px -> crop px.
+        cam_k_crop (np.ndarray): ``(B, 3, 3)`` crop intrinsics.
+        cam_k_orig (np.ndarray): ``(B, 3, 3)`` original-image intrinsics.
+
+    Returns:
+        dict: ``warp_inv`` ``(B, 3, 3)`` crop px -> original px and ``crop_to_orig`` ``(B, 3, 3)`` crop camera
+        frame -> original camera frame, ``K_orig^-1 warp^-1 K_crop`` (see :class:`Hand3DEstimator`).
+    """
+    warp_inv = np.linalg.inv(_homogeneous(np.asarray(warp_mat, np.float64)))
+    crop_to_orig = np.linalg.inv(np.asarray(cam_k_orig, np.float64)) @ warp_inv @ np.asarray(cam_k_crop, np.float64)
+    return dict(warp_inv=warp_inv, crop_to_orig=crop_to_orig)
+
+
+def crop_predictions_to_image(keypoints_crop: np.ndarray, joints_3d: Sequence[np.ndarray], warp_inv: np.ndarray,
+                              crop_to_orig: np.ndarray):
+    """Apply :func:`crop_to_image_transforms` to batched predictions.
+
+    Args:
+        keypoints_crop (np.ndarray): ``(B, J, 2)`` crop px.
+        joints_3d (Sequence[np.ndarray]): arrays ``(B, J, 3)`` in the crop camera frame (any unit).
+        warp_inv (np.ndarray): ``(B, 3, 3)``.
+        crop_to_orig (np.ndarray): ``(B, 3, 3)``.
+
+    Returns:
+        tuple: ``(B, J, 2)`` original-image px and the list of ``(B, J, 3)`` original-camera-frame arrays
+        (float64).
+    """
+    keypoints = np.einsum('bij,bnj->bni', warp_inv[:, :2, :2], keypoints_crop) + warp_inv[:, None, :2, 2]
+    return keypoints, [np.einsum('bij,bnj->bni', crop_to_orig, j) for j in joints_3d]
 
 
 @MODELS.register_module()
@@ -53,6 +91,66 @@ class Hand3DEstimator(TopdownPoseEstimator):
         super().__init__(backbone=backbone, neck=neck, head=head, train_cfg=train_cfg, test_cfg=test_cfg,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg, metainfo=metainfo)
 
+    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
+        """Batched prediction: backbone, head and lifting on the whole batch as tensors, one conversion to
+        numpy, then the per-sample ``pred_instances`` of :meth:`add_pred_to_datasample`.
+
+        ``test_cfg.output_joint_angles=True`` adds ``joint_angles`` (off by default: they cost a sizeable share
+        of a small backbone's time and only the demo and the API ask for them).
+
+        Args:
+            inputs (Tensor): ``(B, 3, H, W)`` preprocessed crops.
+            data_samples (list[PoseDataSample]): metainfo as :meth:`add_pred_to_datasample` documents.
+
+        Returns:
+            list[PoseDataSample]: the samples with ``pred_instances``.
+        """
+        predict_tensors = getattr(self.head, 'predict_tensors', None)
+        if predict_tensors is None:  # a head of another kind: MMPose's per-head path
+            return super().predict(inputs, data_samples)
+        self.head.check_test_cfg(self.test_cfg)
+        K, ref = self.head.batch_camera_inputs(data_samples)
+        feats = self.extract_feat(inputs)
+        outputs = predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
+                                  with_joint_angles=bool(self.test_cfg.get('output_joint_angles', False)))
+        arrays = self.head.outputs_to_numpy(outputs)
+        return self._add_batched_pred(arrays, data_samples)
+
+    @staticmethod
+    def _crop_to_image_maps(data_samples: SampleList) -> Dict[str, np.ndarray]:
+        """:func:`crop_to_image_transforms` of the samples' metainfo (identity where ``warp_mat`` is absent)."""
+        metas = [d.metainfo for d in data_samples]
+        has_warp = ['warp_mat' in m for m in metas]
+        for i, m in enumerate(metas):
+            if has_warp[i] and ('cam_K' not in m or 'cam_K_orig' not in m):
+                raise KeyError(f'Hand3DEstimator: sample {i} ({m.get("img_path")}) has "warp_mat" but lacks '
+                               '"cam_K" / "cam_K_orig" in its metainfo; expected PackHand3DInputs after '
+                               'HandCropAffine')
+        eye = np.eye(3)
+        warp = np.stack([np.asarray(m['warp_mat'], np.float64).reshape(2, 3) if has_warp[i] else eye[:2]
+                         for i, m in enumerate(metas)])
+        k_crop = np.stack([np.asarray(m['cam_K'], np.float64).reshape(3, 3) if has_warp[i] else eye
+                           for i, m in enumerate(metas)])
+        k_orig = np.stack([np.asarray(m['cam_K_orig'], np.float64).reshape(3, 3) if has_warp[i] else eye
+                           for i, m in enumerate(metas)])
+        return crop_to_image_transforms(warp, k_crop, k_orig)
+
+    def _add_batched_pred(self, arrays: Dict[str, np.ndarray], data_samples: SampleList) -> SampleList:
+        maps = self._crop_to_image_maps(data_samples)
+        keypoints, (joints_norm, joints_mm) = crop_predictions_to_image(
+            arrays['keypoints_crop'], (arrays['keypoints_3d_norm'], arrays['keypoints_3d']), maps['warp_inv'],
+            maps['crop_to_orig'])
+        arrays = dict(arrays, keypoints=keypoints.astype(np.float32), keypoints_3d_norm=joints_norm.astype(np.float32),
+                      keypoints_3d=joints_mm.astype(np.float32), keypoints_visible=arrays['keypoint_scores'])
+        for pred, sample in zip(self.head.split_outputs(arrays), data_samples):
+            gt_instances = sample.get('gt_instances', None)
+            if gt_instances is not None:
+                for key in ('bboxes', 'bbox_scores'):
+                    if key in gt_instances:
+                        pred.set_field(gt_instances.get(key), key)
+            sample.pred_instances = pred
+        return data_samples
+
     def add_pred_to_datasample(self, batch_pred_instances: InstanceList, batch_pred_fields: Optional[PixelDataList],
                                batch_data_samples: SampleList) -> SampleList:
         """Map crop-level predictions to the original image and camera and store them in ``pred_instances``.
@@ -69,30 +167,13 @@ class Hand3DEstimator(TopdownPoseEstimator):
         if len(batch_pred_instances) != len(batch_data_samples):
             raise ValueError(f'Hand3DEstimator: {len(batch_pred_instances)} predictions for '
                              f'{len(batch_data_samples)} samples')
-        metas = [d.metainfo for d in batch_data_samples]
-        has_warp = np.array(['warp_mat' in m for m in metas])
-        for i, m in enumerate(metas):
-            if has_warp[i] and ('cam_K' not in m or 'cam_K_orig' not in m):
-                raise KeyError(f'Hand3DEstimator: sample {i} ({m.get("img_path")}) has "warp_mat" but lacks '
-                               '"cam_K" / "cam_K_orig" in its metainfo; expected PackHand3DInputs after '
-                               'HandCropAffine')
-        eye = np.eye(3)
-        warp = np.stack([_homogeneous(np.asarray(m['warp_mat'], np.float64).reshape(1, 2, 3))[0]
-                         if has_warp[i] else eye for i, m in enumerate(metas)])
-        k_crop = np.stack([np.asarray(m['cam_K'], np.float64).reshape(3, 3) if has_warp[i] else eye
-                           for i, m in enumerate(metas)])
-        k_orig = np.stack([np.asarray(m['cam_K_orig'], np.float64).reshape(3, 3) if has_warp[i] else eye
-                           for i, m in enumerate(metas)])
-        warp_inv = np.linalg.inv(warp)  # (B, 3, 3) crop px -> original px
-        crop_to_orig = np.linalg.inv(k_orig) @ warp_inv @ k_crop  # (B, 3, 3) crop camera -> original camera
-
+        maps = self._crop_to_image_maps(batch_data_samples)
         keypoints_crop = np.concatenate([p.keypoints_crop for p in batch_pred_instances]).astype(np.float64)
-        keypoints = np.einsum('bij,bnj->bni', warp_inv[:, :2, :2], keypoints_crop) + warp_inv[:, None, :2, 2]
-        rotated = {
-            key: np.einsum('bij,bnj->bni', crop_to_orig,
-                           np.concatenate([getattr(p, key) for p in batch_pred_instances]).astype(np.float64))
-            for key in ('keypoints_3d_norm', 'keypoints_3d')
-        }
+        keypoints, joints = crop_predictions_to_image(
+            keypoints_crop, [np.concatenate([getattr(p, key) for p in batch_pred_instances]).astype(np.float64)
+                             for key in ('keypoints_3d_norm', 'keypoints_3d')], maps['warp_inv'],
+            maps['crop_to_orig'])
+        rotated = dict(keypoints_3d_norm=joints[0], keypoints_3d=joints[1])
         for i, (pred, sample) in enumerate(zip(batch_pred_instances, batch_data_samples)):
             pred.keypoints = keypoints[i:i + 1].astype(np.float32)
             for key, value in rotated.items():

@@ -174,10 +174,9 @@ def test_predict_contract_and_metric_scale():
     preds = head.predict(_feats(2), samples)
     assert len(preds) == 2
     shapes = dict(keypoints=(1, 21, 2), keypoint_scores=(1, 21), keypoints_crop=(1, 21, 2), z_r=(1, 21),
-                  z_root=(1, ), z_root_closed_form=(1, ), keypoints_3d_norm=(1, 21, 3), keypoints_3d=(1, 21, 3),
-                  joint_angles=(1, 15, 2))
+                  z_root=(1, ), z_root_closed_form=(1, ), keypoints_3d_norm=(1, 21, 3), keypoints_3d=(1, 21, 3))
     for pred in preds:
-        assert set(pred.keys()) == set(shapes)
+        assert set(pred.keys()) == set(shapes)  # joint angles only when asked
         for key, shape in shapes.items():
             value = pred.get(key)
             assert isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float32, key
@@ -185,6 +184,25 @@ def test_predict_contract_and_metric_scale():
     np.testing.assert_allclose(preds[0].keypoints_3d, preds[0].keypoints_3d_norm * truths[0]['ref'], rtol=1e-5)
     np.testing.assert_allclose(preds[1].keypoints_3d, preds[1].keypoints_3d_norm * DEFAULT_REF_BONE_LENGTH_MM,
                                rtol=1e-5)
+
+
+def test_predict_joint_angles_on_request_match_the_geometry():
+    """``output_joint_angles`` adds the (flexion, abduction) pairs of the predicted 3D joints; the batched tensor
+    path gives the same values as the per-sample InstanceData path."""
+    from bmc_mmpose.geometry.angles import hand_joint_angles
+    head = _head().eval()
+    _, samples, truths = make_hand_batch(3, seed=6)
+    _perfect(head, truths)
+    preds = head.predict(_feats(3), samples, test_cfg=dict(output_joint_angles=True))
+    for pred, truth in zip(preds, truths):
+        assert pred.joint_angles.shape == (1, 15, 2) and pred.joint_angles.dtype == np.float32
+        expected = hand_joint_angles(torch.as_tensor(truth['joints_crop'][None], dtype=torch.float64)).numpy()
+        np.testing.assert_allclose(pred.joint_angles, expected, atol=2e-3)  # radians; float32 3D from 2.5D
+    K, ref = head.batch_camera_inputs(samples)
+    tensors = head.predict_tensors(_feats(3), torch.from_numpy(K), torch.from_numpy(ref), with_joint_angles=True)
+    np.testing.assert_array_equal(tensors['joint_angles'].detach().numpy(),
+                                  np.concatenate([p.joint_angles for p in preds]))
+    np.testing.assert_allclose(tensors['ref_bone_length_used'].numpy(), [t['ref'] for t in truths], rtol=1e-6)
 
 
 def test_predict_perfect_input_recovers_crop_3d():
@@ -215,7 +233,7 @@ def test_huge_outputs_stay_finite():
     uv[:, ::2] = -1e35
     z_r = torch.full((2, 21), 1e30)
     head.forward = lambda feats: (uv, z_r)
-    for pred in head.predict(_feats(2), samples):
+    for pred in head.predict(_feats(2), samples, test_cfg=dict(output_joint_angles=True)):
         for key in ('z_root', 'z_root_closed_form', 'keypoints_3d_norm', 'keypoints_3d', 'joint_angles'):
             assert np.isfinite(pred.get(key)).all(), key
 

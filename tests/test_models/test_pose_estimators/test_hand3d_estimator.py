@@ -49,9 +49,9 @@ def test_loss_and_predict_modes():
         data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=samples), training=False)
         results = model(**data, mode='predict')
     expected = dict(keypoints=(1, 21, 2), keypoint_scores=(1, 21), keypoints_crop=(1, 21, 2), z_r=(1, 21),
-                    z_root=(1, ), z_root_closed_form=(1, ), keypoints_3d_norm=(1, 21, 3), keypoints_3d=(1, 21, 3),
-                    joint_angles=(1, 15, 2))
+                    z_root=(1, ), z_root_closed_form=(1, ), keypoints_3d_norm=(1, 21, 3), keypoints_3d=(1, 21, 3))
     for result in results:
+        assert 'joint_angles' not in result.pred_instances  # only with test_cfg.output_joint_angles
         pred = result.pred_instances
         for key, shape in expected.items():
             assert pred.get(key).shape == shape and pred.get(key).dtype == np.float32, key
@@ -85,6 +85,25 @@ def test_crop_predictions_map_back_to_original_camera(rotation):
         K = result.metainfo['cam_K_orig'].astype(np.float64)
         np.testing.assert_allclose(_project(pred.keypoints_3d[0].astype(np.float64), K), pred.keypoints[0],
                                    atol=2e-3)
+
+
+@pytest.mark.parametrize('rotation', [0., 35.])
+def test_batched_predict_equals_the_per_sample_path(rotation):
+    """``predict`` (one batched tensor pass, one numpy conversion) gives what MMPose's path gives: the head's
+    per-sample ``InstanceData`` mapped by ``add_pred_to_datasample``; angles are added on request."""
+    model = MODELS.build(_model_cfg(output_joint_angles=True)).eval()
+    inputs, samples, _ = make_hand_batch(3, input_size=INPUT, rotation_deg=rotation, seed=11)
+    samples[2].set_metainfo(dict(ref_bone_length=0.))
+    with torch.no_grad():
+        data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=samples), training=False)
+        batched = [s.pred_instances for s in model.predict(data['inputs'], data['data_samples'])]
+        feats = model.extract_feat(data['inputs'])
+        per_sample = model.add_pred_to_datasample(
+            model.head.predict(feats, data['data_samples'], test_cfg=model.test_cfg), None, data['data_samples'])
+    for fast, ref in zip(batched, [s.pred_instances for s in per_sample]):
+        assert set(fast.keys()) == set(ref.keys()) and 'joint_angles' in fast
+        for key in ref.keys():
+            np.testing.assert_allclose(fast.get(key), ref.get(key), rtol=1e-6, atol=1e-5, err_msg=key)
 
 
 def test_without_warp_the_crop_is_the_image():
