@@ -1,18 +1,19 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Biomechanical soft constraints (BMC) of Spurr et al. ECCV 2020 as an MMPose loss."""
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-from ...geometry.angles import joint_angles_and_frames
-from ...geometry.bones import DEFAULT_EPS, bone_lengths, bone_vectors, interval_loss, interval_violation, safe_norm
-from ...geometry.hulls import box_loss, hull_loss_and_inside, points_in_boxes
-from ...geometry.palm import palm_curvature, root_bone_angles
-from ...geometry.skeleton import NUM_JOINTS, REF_BONE, ROOT_BONES
+from ...geometry.bones import DEFAULT_EPS, bone_vectors, interval_loss, interval_violation, safe_norm
+from ...geometry.fused_bmc import CUR, GRID_BONES, fused_bmc_constants, fused_bmc_terms
+from ...geometry.hulls import box_loss, points_in_boxes
+from ...geometry.skeleton import NUM_BONES, NUM_JOINTS, REF_BONE
 from ...limits import BMCLimits, load_bmc_limits
 
 _INPUT_UNITS = ('normalised', 'mm')
@@ -39,6 +40,10 @@ class BMCLoss(nn.Module):
 
     Input is a batch of right hands in FreiHAND order (after ``keypoint_order``) in the scale-normalised unit
     (bone 9 -> 10 has length 1). Millimetre input is divided by ``ref_bone_length`` per sample first.
+
+    The terms are computed by :func:`~bmc_mmpose.geometry.fused_bmc.fused_bmc_terms` (all bones, joints and hull
+    edges in a few batched operations with analytic gradients); it agrees with the per-quantity geometry
+    functions (:mod:`bmc_mmpose.geometry`) to rounding on non-degenerate hands (see its module docstring).
 
     Args:
         limits: Shipped name (``'literature'``), JSON path, dict in file layout or :class:`BMCLimits`.
@@ -94,6 +99,23 @@ class BMCLoss(nn.Module):
         buffer('root_angle_max', self.limits.root_angle_max)
         buffer('hulls', self.limits.hulls)
         buffer('boxes', self.limits.boxes)
+        # Constants of the fused computation, once per dtype so that no conversion runs per call. They derive
+        # from the limits as stored above (float32), like every other use of the limits in this loss.
+        stored = dataclasses.replace(self.limits, **{
+            name: np.asarray(getattr(self.limits, name), dtype=np.float32).astype(np.float64)
+            for name in ('bone_length_min', 'bone_length_max', 'root_curvature_min', 'root_curvature_max',
+                         'root_angle_min', 'root_angle_max', 'hulls', 'boxes')})
+        self._fused_names = []
+        for name, value in fused_bmc_constants(stored, self.lambda_bl, self.lambda_rb, self.lambda_a).items():
+            self._fused_names.append(name)
+            for dtype in (torch.float32, torch.float64):
+                self.register_buffer(f'_fused_{str(dtype)[6:]}_{name}', torch.as_tensor(value, dtype=dtype),
+                                     persistent=False)
+        bone_order = [0] * NUM_BONES  # bone k -> its slot in the level-major grid
+        for level, bones in enumerate(GRID_BONES):
+            for finger, bone in enumerate(bones):
+                bone_order[bone] = 5 * level + finger
+        self.register_buffer('_grid_to_bone', torch.as_tensor(bone_order, dtype=torch.long), persistent=False)
         if keypoint_order is None:
             self.keypoint_order = None
         else:
@@ -112,7 +134,8 @@ class BMCLoss(nn.Module):
         """Reorder, promote to >= float32 and scale-normalise ``joints (B, J, 3)``."""
         if joints.dim() != 3 or joints.shape[-1] != 3 or joints.shape[-2] != NUM_JOINTS:
             raise ValueError(f'BMCLoss: expected joints of shape (B, {NUM_JOINTS}, 3), got {tuple(joints.shape)}')
-        joints = joints.to(torch.promote_types(joints.dtype, torch.float32))
+        if joints.dtype not in (torch.float32, torch.float64):
+            joints = joints.to(torch.promote_types(joints.dtype, torch.float32))
         if self.keypoint_order is not None:
             joints = joints.index_select(1, self.keypoint_order)
         if self.input_unit == 'normalised':
@@ -130,6 +153,31 @@ class BMCLoss(nn.Module):
             # Unknown lengths are 0 by the data contract: fall back to the predicted bone for those samples.
             scale = torch.where(given > 0, given, predicted)
         return joints / scale[:, None, None]
+
+    def _constants(self, dtype: torch.dtype) -> Dict[str, Tensor]:
+        """The fused computation's constants in ``dtype`` (a conversion only after e.g. ``.double()``)."""
+        prefix = f'_fused_{str(dtype)[6:]}_'
+        out = {}
+        for name in self._fused_names:
+            value = getattr(self, prefix + name)
+            out[name] = value if value.dtype == dtype else value.to(dtype)
+        return out
+
+    def _fused(self, joints: Tensor, ref_bone_length: Optional[Tensor]) -> Dict[str, Tensor]:
+        # Mixed precision would run the products in half precision: compute in >= float32.
+        with _autocast_disabled(joints.device.type):
+            joints = self._prepare(joints, ref_bone_length)
+            return fused_bmc_terms(joints, self._constants(joints.dtype), self.eps,
+                                   hull_penalty=self.angle_limits == 'hull')
+
+    def _box_penalty(self, angles: Tensor) -> Tensor:
+        """Per-joint box-mode penalty ``(B, 15)`` of ``angles (B, 15, 2)`` (paper Tab. 5 ablation)."""
+        return box_loss(angles, self.boxes.to(angles.dtype))
+
+    @staticmethod
+    def _joint_angles(grid: Tensor) -> Tensor:
+        """``(B, 2, 4, 5)`` angle grid -> ``(B, 15, 2)`` (flexion, abduction) in ``ANGLE_BONES`` order."""
+        return grid[:, :, 1:].flatten(2).transpose(1, 2)
 
     def terms(self, joints: Tensor, ref_bone_length: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Every BMC quantity, per sample.
@@ -149,34 +197,28 @@ class BMCLoss(nn.Module):
             * ``bone_length (B, 20)``, ``root_curvature (B, 4)``, ``root_angle (B, 4)`` (radians) and ``angles
               (B, 15, 2)`` (flexion, abduction radians, ``ANGLE_BONES`` order), all scale-normalised.
         """
-        # Mixed precision would run the frame products (matmul) in half precision: compute in >= float32.
-        with _autocast_disabled(joints.device.type):
-            return self._terms(self._prepare(joints, ref_bone_length))
-
-    def _terms(self, joints: Tensor) -> Dict[str, Tensor]:
-        dtype = joints.dtype
-        lengths = bone_lengths(joints, self.eps)
-        roots = bone_vectors(joints).index_select(1, torch.as_tensor(ROOT_BONES, device=joints.device))
-        curvature = palm_curvature(roots, self.eps)
-        root_angle = root_bone_angles(roots, self.eps)
-        angles, _ = joint_angles_and_frames(joints, self.eps)
-
+        fused = self._fused(joints, ref_bone_length)
+        dtype = fused['penalty'].dtype
+        lengths = fused['lengths'][:, 0, CUR].flatten(1).index_select(1, self._grid_to_bone)
+        curvature = fused['curvature'][:, 0, 0, :4]
+        root_angle = fused['angles'][:, 0, 0, :4]
+        angles = self._joint_angles(fused['angles'])
         bl_min, bl_max = self.bone_length_min.to(dtype), self.bone_length_max.to(dtype)
         c_min, c_max = self.root_curvature_min.to(dtype), self.root_curvature_max.to(dtype)
         phi_min, phi_max = self.root_angle_min.to(dtype), self.root_angle_max.to(dtype)
         loss_bl = interval_loss(lengths, bl_min, bl_max).mean(dim=-1)
         loss_rb = (interval_loss(curvature, c_min, c_max) + interval_loss(root_angle, phi_min, phi_max)).mean(dim=-1)
         if self.angle_limits == 'hull':
-            hulls = self.hulls.to(dtype)
-            per_joint, inside = hull_loss_and_inside(angles, hulls)
-            angle_violation = ~inside
+            loss_a = fused['hull'].mean(dim=-1)
+            angle_violation = fused['outside'] > 0
+            loss = fused['penalty']
         else:
-            boxes = self.boxes.to(dtype)
-            per_joint = box_loss(angles, boxes)
-            angle_violation = ~points_in_boxes(angles, boxes)
-        loss_a = per_joint.mean(dim=-1)
+            box = self.boxes.to(dtype)
+            loss_a = box_loss(angles, box).mean(dim=-1)
+            angle_violation = ~points_in_boxes(angles, box)
+            loss = fused['penalty'] + self.lambda_a * loss_a
         return {
-            'loss': self.lambda_bl * loss_bl + self.lambda_rb * loss_rb + self.lambda_a * loss_a,
+            'loss': loss,
             'loss_bl': loss_bl,
             'loss_rb': loss_rb,
             'loss_a': loss_a,
@@ -202,10 +244,15 @@ class BMCLoss(nn.Module):
         Returns:
             Scalar tensor in the dtype of the computation (>= float32).
         """
-        per_sample = self.terms(joints, ref_bone_length)['loss']
+        fused = self._fused(joints, ref_bone_length)
+        per_sample = fused['penalty']
+        if self.angle_limits == 'box':
+            per_sample = per_sample + self.lambda_a * self._box_penalty(self._joint_angles(fused['angles'])).mean(-1)
         if weights is not None:
             per_sample = per_sample * weights.reshape(-1).to(per_sample)
-        return self.loss_weight * per_sample.mean()
+        scale = torch.full((), self.loss_weight / per_sample.shape[0], dtype=per_sample.dtype,
+                           device=per_sample.device)
+        return per_sample.sum() * scale
 
     def extra_repr(self) -> str:
         return (f'limits={self.limits.source!r} (v{self.limits.version}), angle_limits={self.angle_limits!r}, '
