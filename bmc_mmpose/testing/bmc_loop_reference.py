@@ -55,6 +55,7 @@ class LoopReferenceBMC:
     def sample_loss(self, joints: Tensor) -> Tensor:
         """``L_BMC`` of one hand ``(21, 3)`` (scale-normalised, FreiHAND order)."""
         loss = self.loss
+        hulls = loss.hulls.to(joints.dtype)  # float64 hands: hull edges in float64 too
         bones = [joints[k + 1] - joints[PARENTS[k + 1]] for k in range(20)]
         loss_bl = 0.0
         for k in range(20):
@@ -85,7 +86,7 @@ class LoopReferenceBMC:
                 flexion = self._atan2(local[0], local[2])
                 abduction = self._atan2(local[1], torch.sqrt(torch.clamp(local[0]**2 + local[2]**2, min=1e-24)))
                 joint = 5 * layer + finger
-                loss_a = loss_a + self._hull_distance(torch.stack([flexion, abduction]), loss.hulls[joint])
+                loss_a = loss_a + self._hull_distance(torch.stack([flexion, abduction]), hulls[joint])
                 frame = frame @ self._rotation(flexion, abduction)
         return loss.lambda_bl * loss_bl / 20 + loss.lambda_rb * loss_rb / 4 + loss.lambda_a * loss_a / 15
 
