@@ -141,6 +141,12 @@ class Hand3DPredictor:
         self.cfg = cfg
         init_default_scope(cfg.get('default_scope', 'mmpose'))
         self.pipeline = Compose(copy.deepcopy(test_pipeline_config(cfg)))
+        # With PackHand3DInputs last, the crop and its geometry are read from the transforms before it: packing
+        # builds per-sample data elements (labels, metainfo) that prediction does not use.
+        from bmc_mmpose.datasets.transforms.pack_hand3d_inputs import PackHand3DInputs
+        transforms = self.pipeline.transforms
+        self._crop_pipeline = Compose(transforms[:-1]) if transforms and isinstance(
+            transforms[-1], PackHand3DInputs) else None
         self._limits_cache: Dict[str, Any] = {}
 
     @classmethod
@@ -189,15 +195,21 @@ class Hand3DPredictor:
                 dataset_name='inference',
                 ori_shape=(height, width),
                 img_shape=(height, width))
-            packed = self.pipeline(results)
-            if packed is None:
-                raise RuntimeError(f'Hand3DPredictor: the test pipeline dropped box {i} {box.tolist()}')
-            meta = packed['data_samples'].metainfo
-            crops.append(packed['inputs'])
+            if self._crop_pipeline is not None:
+                meta = self._crop_pipeline(results)
+                if meta is None:
+                    raise RuntimeError(f'Hand3DPredictor: the test pipeline dropped box {i} {box.tolist()}')
+                crops.append(np.asarray(meta['img']).transpose(2, 0, 1))
+            else:
+                packed = self.pipeline(results)
+                if packed is None:
+                    raise RuntimeError(f'Hand3DPredictor: the test pipeline dropped box {i} {box.tolist()}')
+                meta = packed['data_samples'].metainfo
+                crops.append(packed['inputs'].numpy())
             k_crop.append(np.asarray(meta['cam_K'], np.float32).reshape(3, 3))
             warp.append(np.asarray(meta['warp_mat'], np.float64).reshape(2, 3))
             k_orig.append(np.asarray(meta['cam_K_orig'], np.float64).reshape(3, 3))
-        crops = torch.stack(crops).numpy().astype(np.float32)
+        crops = np.stack(crops).astype(np.float32)
         expected = (self.input_size[1], self.input_size[0])
         if crops.shape[2:] != expected:
             raise ValueError(f'Hand3DPredictor: the test pipeline gives {crops.shape[2:]} crops, the network takes '
@@ -210,7 +222,7 @@ class Hand3DPredictor:
                  K: Optional[np.ndarray] = None,
                  hand_sides: Union[str, Sequence[str]] = 'right',
                  ref_bone_length: Optional[Union[float, Sequence[float]]] = None,
-                 with_joint_angles: bool = True,
+                 with_joint_angles: bool = False,
                  plausibility_limits: Optional[Any] = None) -> List[Dict[str, Any]]:
         """Predict every hand of one image.
 

@@ -82,10 +82,11 @@ def test_onnxruntime_predictor_matches_pytorch_predictor(exported):
     cfg_path, _, onnx_file, model = exported
     image = cv2.GaussianBlur(np.random.default_rng(5).integers(0, 255, (120, 160, 3), dtype=np.uint8), (5, 5), 2)
     boxes = np.array([[10.0, 10.0, 90.0, 100.0], [60.0, 20.0, 150.0, 110.0]])
-    torch_results = Hand3DPredictor(model.cfg, model=model)(image, boxes, hand_sides=['right', 'left'])
+    torch_results = Hand3DPredictor(model.cfg, model=model)(image, boxes, hand_sides=['right', 'left'],
+                                                            with_joint_angles=True)
     ort_predictor = Hand3DPredictor(Config.fromfile(str(cfg_path)), backend='onnxruntime', onnx_file=str(onnx_file),
                                     num_threads=1)
-    ort_results = ort_predictor(image, boxes, hand_sides=['right', 'left'])
+    ort_results = ort_predictor(image, boxes, hand_sides=['right', 'left'], with_joint_angles=True)
     for a, b in zip(torch_results, ort_results):
         np.testing.assert_allclose(b['keypoints_2d'], a['keypoints_2d'], rtol=1e-4, atol=1e-3)
         np.testing.assert_allclose(b['keypoints_3d'], a['keypoints_3d'], rtol=1e-4, atol=1e-2)

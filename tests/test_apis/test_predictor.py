@@ -34,7 +34,7 @@ def test_batched_predictor_equals_the_single_image_api(model, image):
     predictor = Hand3DPredictor(model.cfg, model=model)
     sides = ['right', 'left', 'right']
     results = predictor(image, BOXES, K=K, hand_sides=sides, ref_bone_length=[30.0, 35.0, 40.0],
-                        plausibility_limits='literature')
+                        with_joint_angles=True, plausibility_limits='literature')
     assert len(results) == 3
     for box, side, ref, res in zip(BOXES, sides, (30.0, 35.0, 40.0), results):
         single = inference_hand3d(model, image, bbox=box, K=K, hand_side=side, ref_bone_length=ref)
@@ -53,7 +53,7 @@ def test_batched_predictor_equals_the_single_image_api(model, image):
 
 def test_angles_and_plausibility_only_when_asked(model, image):
     predictor = Hand3DPredictor(model.cfg, model=model)
-    res = predictor(image, with_joint_angles=False)[0]
+    res = predictor(image)[0]  # defaults: no angles, no plausibility check
     assert 'joint_angles_rad' not in res and 'plausibility' not in res
     assert res['ref_bone_length'] == 40.0 and res['bbox'].tolist() == [0.0, 0.0, 199.0, 149.0]
     assert predictor(image, np.zeros((0, 4))) == []
