@@ -10,6 +10,11 @@ row: ``tools/train.py`` then ``tools/test.py`` on domain B's held-out part, then
     python tools/run_proxy_experiments.py --table-only         # print the table of the rows already run
     python tools/run_proxy_experiments.py --rows a3d_b2d_bmc --from-checkpoint a3d_b2d_bmc=CKPT  # test only
     python tools/run_proxy_experiments.py --gap 0.5 --data-dir data/synthetic_gap05 --work-dir work_dirs/proxy_gap05
+    python tools/run_proxy_experiments.py --rows a3d_b2d a3d_b2d_bmc --seeds 0 1   # two seeds: mean and both values
+
+Every run also (re)writes ``docs/results/synthetic_proxy.json`` (``--json``) with one record per row and seed that has
+results in WORK_DIR: row, paper name, config, seed, every column, training and test seconds, machine, date.
+With ``--seeds``, seed ``s`` trains with ``randomness.seed=s`` in ``WORK_DIR/seed<s>/<row>``.
 
 Prepared once and reused: the synthetic data (``tools/generate_synthetic_data.py``), the BMC limits "computed" from
 domain B's 3D and "approximated" from domain A's (``tools/compute_bmc_limits.py``), and simulated detections of
@@ -45,6 +50,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc', 'Tab. 2/4/6: + L_BMC (BL+RB+A), limits computed from B'),
     ('a3d_b2d_bmc_cf', 'Not in the paper: + L_BMC on the closed-form-placed hand (bmc_root_depth)'),
     ('a3d_b2d_bmc_root_detached', 'Not in the paper: + L_BMC without gradient into the root depth'),
+    ('a3d_b2d_bmc_box', 'Tab. 5: + L_BMC, independent (box) angle limits'),
     ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
@@ -133,41 +139,127 @@ def run_row(work_dir: str, row: str, cfg_options=(), checkpoint: Optional[str] =
         timing['checkpoint'] = checkpoint  # trained elsewhere (e.g. by the main job): no train time of its own
     timing['test'] = run(f'{row}: test',
                          ['tools/test.py', config, checkpoint, '--work-dir', osp.join(row_dir, 'test')] + options)
+    timing['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
     with open(osp.join(REPO, row_dir, 'timing.json'), 'w') as f:
         json.dump(timing, f)
     return timing
 
 
-def format_table(work_dir: str, rows) -> str:
+def seed_dirs(work_dir: str, seeds=None):
+    """``[(seed, folder)]``: ``[(None, work_dir)]`` without ``--seeds`` (the configs' own seed), else one
+    ``WORK_DIR/seed<s>`` per seed."""
+    if not seeds:
+        return [(None, work_dir)]
+    return [(seed, osp.join(work_dir, f'seed{seed}')) for seed in seeds]
+
+
+def _load_json(path: str):
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _column_values(metrics: dict) -> dict:
+    """Every table column of one run: a float, or a list of floats for the composite columns (None if absent)."""
+    values = {}
+    for column, key in COLUMNS.items():
+        if isinstance(key, tuple):
+            values[column] = [metrics.get(k) if isinstance(metrics.get(k), float) else None for k in key]
+        else:
+            values[column] = metrics.get(key) if isinstance(metrics.get(key), float) else None
+    return values
+
+
+def _format_value(column: str, value) -> str:
+    key = COLUMNS[column]
+    if value is None:
+        return 'n/a'
+    if isinstance(key, tuple):
+        return ' / '.join(f'{v:.3f}' if v is not None else 'n/a' for v in value)
+    if key.startswith('plausibility'):
+        return f'{100 * value:.1f} %'
+    return f'{value:.3f}' if column.startswith('AUC') else f'{value:.2f}'
+
+
+def format_table(work_dir: str, rows, seeds=None) -> str:
+    """Markdown table of the rows with results; with several seeds each cell is ``mean (seed values)``."""
+    dirs = seed_dirs(work_dir, seeds)
     lines = ['| row | ' + ' | '.join(COLUMNS) + ' | train s |', '|---' * (len(COLUMNS) + 2) + '|']
     for row in rows:
-        path = metrics_path(work_dir, row)
-        if not osp.isfile(path):
+        runs = []
+        for _, folder in dirs:
+            metrics = _load_json(metrics_path(folder, row))
+            if metrics is not None:
+                runs.append((_column_values(metrics), _load_json(osp.join(REPO, folder, row, 'timing.json')) or {}))
+        if not runs:
             lines.append(f'| {ROWS[row]} | ' + ' | '.join('not run' for _ in COLUMNS) + ' | |')
             continue
-        with open(path) as f:
-            metrics = json.load(f)
         cells = []
-        for column, key in COLUMNS.items():
-            if isinstance(key, tuple):
-                values = [metrics.get(k) for k in key]
-                cells.append(' / '.join(f'{v:.3f}' if isinstance(v, float) else 'n/a' for v in values))
-                continue
-            value = metrics.get(key)
-            if not isinstance(value, float):
-                cells.append('n/a')
-            elif key.startswith('plausibility'):
-                cells.append(f'{100 * value:.1f} %')
+        for column in COLUMNS:
+            values = [values[column] for values, _ in runs]
+            if len(values) == 1 or isinstance(COLUMNS[column], tuple) or any(v is None for v in values):
+                cells.append(' ; '.join(_format_value(column, v) for v in values))
             else:
-                cells.append(f'{value:.3f}' if column.startswith('AUC') else f'{value:.2f}')
-        timing_path = osp.join(REPO, work_dir, row, 'timing.json')
-        train_s = ''
-        if osp.isfile(timing_path):
-            with open(timing_path) as f:
-                timing = json.load(f)
-            train_s = f'{timing["train"]:.0f}' if 'train' in timing else f'tested `{timing["checkpoint"]}`'
-        lines.append(f'| {ROWS[row]} | ' + ' | '.join(cells) + f' | {train_s} |')
+                mean = sum(values) / len(values)
+                cells.append(f'{_format_value(column, mean)} ({", ".join(_format_value(column, v) for v in values)})')
+        times = []
+        for _, timing in runs:
+            if 'train' in timing:
+                times.append(f'{timing["train"]:.0f}')
+            elif 'checkpoint' in timing:
+                times.append(f'tested `{timing["checkpoint"]}`')
+        label = ROWS[row] if len(dirs) == 1 else f'{ROWS[row]} [{len(runs)} of {len(dirs)} seeds]'
+        lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {", ".join(times)} |')
     return '\n'.join(lines)
+
+
+def machine_description() -> str:
+    import platform
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f'{platform.node()}: {cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}'
+
+
+def config_seed(config: str):
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, config)).get('randomness', {}).get('seed')
+
+
+def collect_records(work_dir: str, seeds=None, data_dir: str = DATA_DIR) -> list:
+    """One record per (row, seed) with results in ``work_dir``: row, paper name, config, seed, every column,
+    training/test seconds."""
+    records = []
+    for seed, folder in seed_dirs(work_dir, seeds):
+        for row in ROWS:
+            metrics = _load_json(metrics_path(folder, row))
+            if metrics is None:
+                continue
+            timing = _load_json(osp.join(REPO, folder, row, 'timing.json')) or {}
+            config = config_for(osp.join(CONFIG_DIR, f'{row}.py'), data_dir, work_dir)
+            records.append(dict(row=row, name=ROWS[row], config=config, seed=config_seed(config) if seed is None
+                                else seed, work_dir=osp.join(folder, row), columns=_column_values(metrics),
+                                train_seconds=timing.get('train'), test_seconds=timing.get('test'),
+                                tested_checkpoint=timing.get('checkpoint'), finished=timing.get('finished')))
+    return records
+
+
+def write_json(path: str, work_dir: str, seeds=None, data_dir: str = DATA_DIR, command: str = '') -> None:
+    import datetime
+    out = dict(description='CPU proxy of the paper\'s Tab. 2/4/5/6 on the synthetic domains (domain B held-out '
+               'part); written by tools/run_proxy_experiments.py', command=command, work_dir=work_dir,
+               data_dir=data_dir, machine=machine_description(),
+               date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+               columns={k: list(v) if isinstance(v, tuple) else v for k, v in COLUMNS.items()},
+               records=collect_records(work_dir, seeds, data_dir))
+    os.makedirs(osp.dirname(osp.join(REPO, path)), exist_ok=True)
+    with open(osp.join(REPO, path), 'w') as f:
+        json.dump(out, f, indent=1)
 
 
 def main():
@@ -187,6 +279,10 @@ def main():
     parser.add_argument('--data-dir', default=DATA_DIR,
                         help=f'synthetic data, limits and detections (default {DATA_DIR}, where the configs point)')
     parser.add_argument('--table-only', action='store_true', help='only print the table of finished rows')
+    parser.add_argument('--seeds', nargs='+', type=int, default=None, metavar='SEED',
+                        help='train every row once per seed (randomness.seed), in WORK_DIR/seed<SEED>/')
+    parser.add_argument('--json', default='docs/results/synthetic_proxy.json',
+                        help='where to write every finished row and seed of WORK_DIR as JSON ("" to skip)')
     args = parser.parse_args()
     if not 0. <= args.gap <= 1.:
         parser.error(f'--gap must be in [0, 1], got {args.gap}')
@@ -203,14 +299,18 @@ def main():
     start = time.time()
     if not args.table_only:
         prepare(args.data_dir, args.gap, args.work_dir)
-        for row in args.rows:
-            if osp.isfile(metrics_path(args.work_dir, row)) and not args.force:
-                print(f'[proxy] {row}: results exist, skipped (--force retrains)', flush=True)
-                continue
-            run_row(args.work_dir, row, args.cfg_options, checkpoints.get(row), args.data_dir)
-    table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows)
+        for seed, folder in seed_dirs(args.work_dir, args.seeds):
+            options = list(args.cfg_options) + ([f'randomness.seed={seed}'] if seed is not None else [])
+            for row in args.rows:
+                if osp.isfile(metrics_path(folder, row)) and not args.force:
+                    print(f'[proxy] {row} ({folder}): results exist, skipped (--force retrains)', flush=True)
+                    continue
+                run_row(folder, row, options, checkpoints.get(row), args.data_dir)
+    table = format_table(args.work_dir, list(ROWS) if args.table_only else args.rows, args.seeds)
     with open(osp.join(REPO, args.work_dir, 'proxy_table.md'), 'w') as f:
         f.write(table + '\n')
+    if args.json:
+        write_json(args.json, args.work_dir, args.seeds, args.data_dir, ' '.join(['python'] + sys.argv))
     print('\nDomain B held-out part (synthetic proxy; errors are means, AUC of the root-relative 3D PCK):')
     print(table)
     print(f'\nwall time: {time.time() - start:.0f} s')

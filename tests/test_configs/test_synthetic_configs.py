@@ -87,7 +87,9 @@ def test_proxy_runner_needs_its_own_data_dir_for_another_gap():
 def test_proxy_config_builds(name):
     cfg = _load(PROXY_DIR / f'{name}.py')
     main = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'rhd3d_fh2d_synthetic.py'))
-    assert cfg.train_cfg.max_iters == 2000 and cfg.model.backbone.depth == 18
+    # every row trains the main job's model with its schedule
+    assert cfg.train_cfg.max_iters == main.train_cfg.max_iters and cfg.model.backbone == main.model.backbone
+    assert cfg.model.head.mode == main.model.head.mode and cfg.model.head.input_size == main.model.head.input_size
     assert cfg.test_dataloader.dataset == main.test_dataloader.dataset  # every row is evaluated on the same images
     sources = cfg.train_dataloader.dataset.datasets
     assert len(sources) == len(cfg.train_dataloader.sampler.source_ratio) == (1 if name == 'a3d' else 2)
@@ -106,6 +108,26 @@ def test_proxy_config_builds(name):
         weights = (head.bmc_loss.lambda_bl, head.bmc_loss.lambda_rb, head.bmc_loss.lambda_a)
         expected = {'a3d_b2d_bl': (0.1, 0., 0.), 'a3d_b2d_bl_rb': (0.1, 0.1, 0.), 'a3d_b2d_bmc_x10': (1., 1., 0.1)}
         assert weights == pytest.approx(expected.get(name, (0.1, 0.1, 0.01)))
+    assert head.bmc_loss is None or head.bmc_loss.angle_limits == ('box' if name == 'a3d_b2d_bmc_box' else 'hull')
     expected_root_depth = {'a3d_b2d_bmc_cf': 'closed_form', 'a3d_b2d_bmc_root_detached': 'refined_detached'}
     assert head.bmc_root_depth == expected_root_depth.get(name, 'refined')
     assert isinstance(head.loss_2d_module, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')
+
+
+def test_proxy_runner_writes_every_seed_as_json(tmp_path):
+    """``--seeds``: one folder per seed; the table shows the mean and both values; the JSON one record per seed."""
+    runner = _proxy_runner()
+    for seed, value in ((0, 60.0), (1, 50.0)):
+        folder = tmp_path / f'seed{seed}' / 'a3d_b2d'
+        (folder / 'test').mkdir(parents=True)
+        (folder / 'test' / 'test_metrics.json').write_text(json.dumps({'hand3d/Tab2_3d_mm': value}))
+        (folder / 'timing.json').write_text(json.dumps({'train': 100.0 + seed, 'test': 5.0}))
+    line = runner.format_table(str(tmp_path), ['a3d_b2d'], seeds=[0, 1]).splitlines()[2]
+    assert '[2 of 2 seeds]' in line and '55.00 (60.00, 50.00)' in line and line.endswith('| 100, 101 |')
+    out = tmp_path / 'proxy.json'
+    runner.write_json(str(out), str(tmp_path), seeds=[0, 1], command='test')
+    data = json.loads(out.read_text())
+    assert [(r['row'], r['seed'], r['columns']['3D mm'], r['train_seconds']) for r in data['records']] == [
+        ('a3d_b2d', 0, 60.0, 100.0), ('a3d_b2d', 1, 50.0, 101.0)]
+    assert data['records'][0]['config'] == 'configs/synthetic/proxy/a3d_b2d.py'
+    assert data['machine'] and data['date'].endswith('Z') and data['records'][0]['columns']['2D px'] is None

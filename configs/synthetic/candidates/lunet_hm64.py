@@ -1,0 +1,21 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+# Model candidate (see ./r18_reg64.py): ./lunet_hm128.py at 64 px input (16 x 16 heatmaps), a quarter of the FLOPs.
+_base_ = ['./lunet_hm128.py']
+
+input_size = (64, 64)
+model = dict(head=dict(input_size=input_size))
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='HandCropAffine', input_size=input_size, padding=1.4, scale_factor=0.25, shift_factor=0.1,
+         rotate_factor=45., rotate_prob=0.6),
+    dict(type='HandColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.05),
+    dict(type='PackHand3DInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='HandCropAffine', input_size=input_size, padding=1.4),
+    dict(type='PackHand3DInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
