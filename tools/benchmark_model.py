@@ -10,7 +10,10 @@ For each backbone depth and batch size it times, on the same preprocessed 128-px
 - ``onnxruntime``: the same network exported with ``tools/deployment/pytorch2onnx.py``'s ``export_onnx``, run
   by onnxruntime with the same number of threads;
 - ``e2e torch`` / ``e2e ort`` (unless ``--no-e2e``): ``Hand3DPredictor`` from an image with B boxes to the
-  per-hand results (crop by the test pipeline, network, back to the image, metric scale, joint angles).
+  per-hand results (crop by the test pipeline, network, back to the image, metric scale; no joint angles);
+- with ``--fuse-conv-bn``: ``backbone fused`` and ``predict fused``, the same after folding every BatchNorm into
+  the convolution before it (``mmcv.cnn.fuse_conv_bn``, what the demo's ``--fuse-conv-bn`` does); their
+  overhead is relative to ``backbone fused``, every other row's to ``backbone``.
 
 Every timed function runs ``--iters`` times per round; rounds alternate over the functions, in reversed order
 every other round, so that load changes on a shared machine hit all of them. The median and the fastest round
@@ -22,6 +25,7 @@ Example::
     python tools/benchmark_model.py configs/bmc/rhd3d_fh2d.py --depths 18 50 --batch-sizes 1 32 --threads 2
 """
 import argparse
+import copy
 import os
 import platform
 import statistics
@@ -50,6 +54,7 @@ def parse_args():
     parser.add_argument('--threads', type=int, default=2, help='torch and onnxruntime intra-op threads')
     parser.add_argument('--no-onnx', action='store_true', help='skip onnxruntime')
     parser.add_argument('--no-e2e', action='store_true', help='skip the image-to-result predictor timings')
+    parser.add_argument('--fuse-conv-bn', action='store_true', help='also time the model with BatchNorm folded')
     parser.add_argument('--markdown', default=None, help='append the results as a markdown table to this file')
     return parser.parse_args()
 
@@ -97,6 +102,10 @@ def main():
     for depth in args.depths:
         model = build_model(args.config, depth)
         network = Hand3DCropNetwork(model).eval()
+        fused = None
+        if args.fuse_conv_bn:
+            from mmcv.cnn import fuse_conv_bn
+            fused = fuse_conv_bn(copy.deepcopy(model))
         width, height = network.input_size
         onnx_file = None
         if not args.no_onnx:
@@ -146,6 +155,9 @@ def main():
                 network(crops_t, k_t)
 
             functions = dict(backbone=run_backbone, predict=run_predict, network=run_network)
+            if fused is not None:
+                functions['backbone fused'] = lambda: fused.backbone(inputs)
+                functions['predict fused'] = lambda: fused.predict(inputs, data['data_samples'])
             if session is not None:
                 feed = {CROP_NETWORK_INPUTS[0]: batch['crops'], CROP_NETWORK_INPUTS[1]: batch['cam_K']}
                 functions['onnxruntime'] = lambda: session.run(None, feed)
@@ -154,8 +166,8 @@ def main():
             iters = args.iters or (20 if batch_size == 1 else 2)
             with torch.inference_mode():
                 times = time_functions(functions, args.rounds, iters)
-            ref = statistics.median(times['backbone'])
             for name, values in times.items():
+                ref = statistics.median(times['backbone fused' if name.endswith('fused') else 'backbone'])
                 med, best = statistics.median(values), min(values)
                 row = dict(model=f'ResNet-{depth}', batch=batch_size, what=name, median_ms=1e3 * med,
                            best_ms=1e3 * best, fps=batch_size / med, ratio=med / ref)

@@ -2,7 +2,8 @@
 """Predict 3D hands in an image, a folder of images, a video file or a camera stream.
 
     python tools/demo.py INPUT --config CFG [--checkpoint CKPT] [--backend pytorch|onnxruntime --onnx FILE]
-        [--bbox X1 Y1 X2 Y2 [--bbox ...] | --detections FILE | --det-config DCFG --det-checkpoint DCKPT]
+        [--fuse-conv-bn] [--bbox X1 Y1 X2 Y2 [--bbox ...] | --detections FILE | --det-config DCFG
+        --det-checkpoint DCKPT]
         [--track] [--hand right|left] [--K FX FY CX CY] [--ref-bone-length MM] [--limits literature|none]
         [--smooth [--smooth-min-cutoff HZ --smooth-beta B]] [--out-dir DIR] [--fps F] [--max-frames N]
         [--style figure|overlay] [--no-progress] [--device cpu] [--cfg-options KEY=VALUE ...]
@@ -91,6 +92,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
                         help='override config settings, e.g. model.backbone.depth=18 model.head.in_channels=512 '
                         '(an unknown top-level key is an error)')
+    parser.add_argument('--fuse-conv-bn', action='store_true',
+                        help='fold BatchNorm into the convolutions (PyTorch backend; same outputs, faster)')
     parser.add_argument('--allow-partial-checkpoint', action='store_true',
                         help='load checkpoints that do not fit the model exactly (default: an error naming the keys)')
     parser.add_argument('--trust-checkpoint', action='store_true',
@@ -365,7 +368,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     cfg = load_config(args.config, args.cfg_options)  # an unknown --cfg-options key is an error naming it
     predictor = Hand3DPredictor.from_config(cfg, args.checkpoint, backend=args.backend, onnx_file=args.onnx,
                                             device=args.device, allow_partial=args.allow_partial_checkpoint,
-                                            trust_checkpoint=args.trust_checkpoint)
+                                            trust_checkpoint=args.trust_checkpoint, fuse_conv_bn=args.fuse_conv_bn)
     boxes_file = load_boxes_file(args.detections) if args.detections else None
     detector = DetectorBoxes(args.det_config, args.det_checkpoint, args.device, args.det_cat_id, args.bbox_thr,
                              args.max_hands, allow_partial=args.allow_partial_checkpoint,

@@ -253,6 +253,8 @@ def test_bad_inputs_are_named(small_setup, tmp_path):
     base = ['--config', str(small_setup['cfg']), '--out-dir', str(tmp_path), '--no-progress']
     with pytest.raises(FileNotFoundError, match='neither an image, a folder'):
         demo.main([str(tmp_path / 'missing.mp4'), *base])
+    with pytest.raises(FileNotFoundError, match='cannot open camera 9'):  # no camera on this machine
+        demo.main(['9', *base])
     empty = tmp_path / 'empty'
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match='holds no images'):

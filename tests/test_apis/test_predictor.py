@@ -77,3 +77,24 @@ def test_bad_arguments_name_what_is_wrong(model, image):
         Hand3DPredictor(model.cfg, backend='onnxruntime')
     with pytest.raises(FileNotFoundError, match='pytorch2onnx'):
         Hand3DPredictor(model.cfg, backend='onnxruntime', onnx_file='/nonexistent/model.onnx')
+
+
+def test_folded_batchnorm_gives_the_same_predictions(tmp_path, image):
+    """``fuse_conv_bn=True`` (demo ``--fuse-conv-bn``) changes the operations, not the function."""
+    from mmengine.config import Config
+    cfg_path = tmp_path / 'small.py'
+    Config(small_config()).dump(str(cfg_path))
+    torch.manual_seed(4)
+    model = init_hand3d_model(str(cfg_path))
+    for module in model.backbone.modules():  # non-trivial running statistics, so that folding has work to do
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+    ckpt = tmp_path / 'w.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    plain = Hand3DPredictor.from_config(str(cfg_path), str(ckpt))(image, BOXES, K=K)
+    fused_predictor = Hand3DPredictor.from_config(str(cfg_path), str(ckpt), fuse_conv_bn=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused_predictor.network.network.modules())
+    for a, b in zip(plain, fused_predictor(image, BOXES, K=K)):
+        np.testing.assert_allclose(b['keypoints_2d'], a['keypoints_2d'], rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(b['keypoints_3d'], a['keypoints_3d'], rtol=1e-4, atol=1e-2)
