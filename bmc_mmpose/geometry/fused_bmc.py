@@ -108,6 +108,7 @@ def fused_bmc_constants(limits, lambda_bl: float, lambda_rb: float, lambda_a: fl
     kind[1, [PREV, INNER, OUTER, ROOT]] = 1.0
     kind[2, DIFF] = 1.0
     consts['kind_cur'], consts['kind_unit'], consts['kind_diff'] = (k.reshape(1, 1, NUM_ROLES, 1, 1) for k in kind)
+    consts['kind_diff2'] = 2 * consts['kind_diff']
 
     low = np.zeros((NUM_ROLES, 4, 5))
     high = np.full((NUM_ROLES, 4, 5), _INF)
@@ -163,9 +164,9 @@ def fused_bmc_constants(limits, lambda_bl: float, lambda_rb: float, lambda_a: fl
 
 def _interval(values: Tensor, c: Dict[str, Tensor], prefix: str) -> Tuple[Tensor, Tensor]:
     """Weighted interval penalty of ``values`` and its derivative (0 where switched off or inside)."""
-    centred = torch.addcmul(c[prefix + '_nwmid'], values, c[prefix + '_w'])
-    excess = centred.abs() - c[prefix + '_whalf']
-    return F.threshold(excess, 0.0, 0.0), centred.sign() * torch.heaviside(excess, c['zero']) * c[prefix + '_w']
+    centred = values * c[prefix + '_w'] + c[prefix + '_nwmid']
+    penalty = F.threshold(centred.abs() - c[prefix + '_whalf'], 0.0, 0.0)
+    return penalty, centred.sign() * penalty.sign() * c[prefix + '_w']
 
 
 class _BoneRoles(torch.autograd.Function):
@@ -179,11 +180,10 @@ class _BoneRoles(torch.autograd.Function):
         inv_norm = F.threshold(squared, eps * eps, _INF).rsqrt()            # 1 / |v|, 0 below eps
         lengths = F.threshold(squared, eps * eps, eps * eps).sqrt()
         # CUR: v (0 below eps); unit roles: v / |v|; DIFF: v / |v|^2
-        scale = torch.addcmul(c['kind_cur'] * inv_norm.sign(), inv_norm,
-                              torch.addcmul(c['kind_unit'], c['kind_diff'], inv_norm))
+        scale = c['kind_cur'] * inv_norm.sign() + inv_norm * (c['kind_unit'] + c['kind_diff'] * inv_norm)
         unit = vectors * inv_norm
         penalty, slope = _interval(lengths, c, 'bl')
-        ctx.save_for_backward(unit, scale, inv_norm * torch.addcmul(c['kind_unit'], c['kind_diff'], inv_norm, value=2))
+        ctx.save_for_backward(unit, scale, inv_norm * (c['kind_unit'] + c['kind_diff2'] * inv_norm))
         ctx.slope = unit * slope
         return (*(vectors * scale).unbind(2), penalty.sum((1, 2, 3, 4)), lengths)
 
@@ -244,7 +244,7 @@ class _FingerAngles(torch.autograd.Function):
     @staticmethod
     def forward(ctx, root, x_axes, normals, inner, outer, cur, dot, c: Dict[str, Tensor], eps: float):
         # y-axis of the first-layer frame (up to scale), at level 0 the root-plane normal for phi
-        v0 = torch.addcmul(torch.linalg.cross(root, x_axes, dim=1), normals, c['level0'])
+        v0 = torch.linalg.cross(root, x_axes, dim=1) + normals * c['level0']
         s1 = (v0 * inner).sum(1, keepdim=True)
         v1 = torch.addcmul(v0, s1, inner, value=-1)
         s2 = (v1 * outer).sum(1, keepdim=True)
@@ -257,7 +257,7 @@ class _FingerAngles(torch.autograd.Function):
         y = torch.cat([d_x, d_y], 1)
         x = torch.cat([dot, in_plane], 1)
         # safe_atan2: 0 with zero gradient where |y| + |x| < eps; -0.0 -> +0.0 (the paper's sign rule)
-        keep = torch.heaviside(y.abs() + x.abs() - c['atan2_eps'], c['one'])
+        keep = c['one'] - F.threshold(c['atan2_eps'] - (y.abs() + x.abs()), 0.0, 0.0).sign()
         y = y * keep + c['zero']
         x = torch.addcmul(c['one'] - keep, x, keep)
         ratio = keep / torch.addcmul(x * x, y, y)
@@ -302,22 +302,22 @@ class _AnglePenalties(torch.autograd.Function):
         theta = angles[:, :, 1:].reshape(batch, 1, 2, 15)
         offset = theta - c['hull_start']                                      # (B, K, 2, 15)
         t_raw = (offset * c['hull_edge_scaled']).sum(2, keepdim=True)
-        t = t_raw.clamp(c['zero'], c['one'])
-        nearest = torch.addcmul(c['hull_start'], t, c['hull_edge'])          # supp. Eq. 5
+        t = t_raw.clamp(0.0, 1.0)
+        nearest = t * c['hull_edge'] + c['hull_start']                          # supp. Eq. 5
         theta_cs = theta - c['phase']                                         # cos() -> (cos, sin)
         diff = theta_cs.cos().unsqueeze(1) - (nearest.unsqueeze(2) - c['phase']).cos()   # (B, K, 2, 2, 15)
         distance = diff.abs().sum((2, 3))                                     # (B, K, 15)
         d_min = distance.amin(1, keepdim=True)                                # supp. Eq. 6
-        outside = torch.heaviside((offset * c['hull_normal']).sum(2).amax(1, keepdim=True), c['zero'])
+        outside = F.threshold((offset * c['hull_normal']).sum(2).amax(1, keepdim=True), 0.0, 0.0).sign()
         # gradient at the nearest edge, picked by a one-hot weight over edges (exact ties share the nearest
         # point, e.g. a vertex of two edges, and so the gradient)
-        pick = torch.heaviside(d_min - distance, c['one'])
+        pick = c['one'] - F.threshold(distance - d_min, 0.0, 0.0).sign()
         pick = (pick / pick.sum(1, keepdim=True)).unsqueeze(2)               # (B, K, 1, 15)
         sign = (diff.sign() * pick.unsqueeze(2)).sum(1)                       # (B, 2, 2, 15)
         nearest_cs = (nearest * pick).sum(1, keepdim=True) - c['phase']
         edge = (c['hull_edge'] * pick).sum(1, keepdim=True)
         # d nearest / d theta = edge edge^T / |edge|^2 inside the edge, 0 where t is clamped
-        edge_scaled = (c['hull_edge_scaled'] * torch.where(t == t_raw, pick, c['zero'])).sum(1, keepdim=True)
+        edge_scaled = (c['hull_edge_scaled'] * (pick * (t == t_raw).to(pick.dtype))).sum(1, keepdim=True)
         d_nearest = (sign * nearest_cs.sin()).sum(1, keepdim=True)
         slope_hull = ((d_nearest * edge).sum(2, keepdim=True) * edge_scaled
                       - (sign * theta_cs.sin()).sum(1, keepdim=True)) * outside.unsqueeze(2)
