@@ -377,6 +377,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     if args.K is not None:
         fx, fy, cx, cy = args.K
         cam_k = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+        from bmc_mmpose.datasets import validate_intrinsics
+        validate_intrinsics(cam_k, 'demo: --K FX FY CX CY')  # fx, fy > 0 and finite, else a clear error
     limits = None if str(args.limits).lower() == 'none' else args.limits
     fps = args.fps or source.fps or 30.0
     style = args.style or ('figure' if source.kind == 'image' else 'overlay')

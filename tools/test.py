@@ -3,6 +3,11 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--show-dir DIR]
         [--dump-submission freihand|ho3d [--submission-file pred.zip]] [--cfg-options ...] [--launcher ...]
+        [--trust-checkpoint] [--allow-partial-checkpoint]
+
+The checkpoint is read weights-only and must fit the model exactly (``bmc_mmpose/utils/checkpoint.py``):
+``--trust-checkpoint`` reads a trusted legacy file with full unpickling, ``--allow-partial-checkpoint`` evaluates
+a checkpoint that fits only in part.
 
 Metrics (JSON and a PCK-curve PNG) go to the work dir. ``--dump-submission`` writes the CodaLab file of the
 FreiHAND or HO-3D evaluation split (the config's test dataloader must point at that split).
@@ -31,6 +36,12 @@ def parse_args():
     parser.add_argument('--dump-submission', choices=['freihand', 'ho3d'],
                         help='also write the CodaLab submission file of this benchmark')
     parser.add_argument('--submission-file', help='where to write it (default: WORK_DIR/pred_<kind>.zip)')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='read the checkpoint with torch.load(weights_only=False): runs code '
+                        'pickled in it, so only for a legacy checkpoint whose origin you trust')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='evaluate even if the checkpoint does not fit the model (missing, unexpected or '
+                        'differently shaped weights keep their initial values)')
     parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
                         help='override settings in the config')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -79,10 +90,13 @@ def main():
 
     from mmengine.runner import Runner
 
-    from bmc_mmpose.utils import finish_distributed, setup_distributed_without_cuda
+    from bmc_mmpose.utils import (finish_distributed, load_runner_checkpoints_strictly, safe_checkpoint_loading,
+                                  setup_distributed_without_cuda)
     setup_distributed_without_cuda(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    with safe_checkpoint_loading(trusted=args.trust_checkpoint):
+        runner = Runner.from_cfg(cfg)
+        load_runner_checkpoints_strictly(runner, allow_partial=args.allow_partial_checkpoint)
+        metrics = runner.test()
     from mmengine.dist import is_main_process
     if is_main_process() and metrics:
         # All evaluators' numbers in one machine-readable file (tools/run_proxy_experiments.py reads it).

@@ -2,7 +2,10 @@
 """Train a bmc_mmpose model with MMEngine's Runner (same CLI as MMPose's tools/train.py).
 
     python tools/train.py configs/bmc/rhd3d_fh2d.py [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--cfg-options key=value ...] [--launcher none|pytorch|slurm]
+        [--cfg-options key=value ...] [--launcher none|pytorch|slurm] [--trust-checkpoint]
+
+Checkpoints (``load_from``, ``--resume``) are read weights-only (``bmc_mmpose/utils/checkpoint.py``);
+``--trust-checkpoint`` reads a trusted legacy file with full unpickling.
 
 Multi-GPU / multi-node: tools/dist_train.sh (torchrun) or tools/slurm_train.sh. Without CUDA, torchrun
 trains with the gloo backend (see bmc_mmpose/utils/distributed.py).
@@ -24,6 +27,9 @@ def parse_args():
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint; without a path, resume from the latest checkpoint in the work dir')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='read checkpoints (load_from, --resume) with torch.load(weights_only=False): runs code '
+                        'pickled in them, so only for legacy checkpoints whose origin you trust')
     parser.add_argument('--amp', action='store_true', default=False,
                         help='enable automatic mixed precision training')
     parser.add_argument('--no-validate', action='store_true', help='do not evaluate checkpoints during training')
@@ -96,10 +102,11 @@ def main():
 
     from mmengine.runner import Runner
 
-    from bmc_mmpose.utils import finish_distributed, setup_distributed_without_cuda
+    from bmc_mmpose.utils import finish_distributed, safe_checkpoint_loading, setup_distributed_without_cuda
     setup_distributed_without_cuda(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with safe_checkpoint_loading(trusted=args.trust_checkpoint):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
     finish_distributed()
 
 

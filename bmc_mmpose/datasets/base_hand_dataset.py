@@ -7,8 +7,10 @@ dataset borders (projection, mirroring, boxes, reference bone) and :class:`BaseH
 per-dataset raw records into data infos, drops non-finite annotations (and counts them), and applies the
 supervision switch and the ``num_3d_samples`` selection.
 """
+import json
 import logging
 import os.path as osp
+import pickle
 from collections import Counter
 from typing import List, Optional, Sequence, Tuple
 
@@ -108,6 +110,92 @@ def reference_bone_length(keypoints_3d: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(keypoints_3d, np.float64)[child] - keypoints_3d[parent]))
 
 
+def intrinsics_problem(cam_K: np.ndarray) -> Optional[str]:
+    """Why ``cam_K`` is not a usable pinhole intrinsics matrix of an original image, or None if it is.
+
+    Expected: (3, 3), finite, ``[[fx, s, cx], [0, fy, cy], [0, 0, 1]]`` with ``fx, fy > 0`` (any skew ``s``).
+    A transposed K (``[[fx, 0, 0], [0, fy, 0], [cx, cy, 1]]``, a common mistake when reading row/column-major
+    files) fails the last-row test unless its principal point is (0, 0).
+
+    Args:
+        cam_K (np.ndarray): the candidate intrinsics (any shape; pixels).
+
+    Returns:
+        str | None: a short reason (used as the skip-count key of the datasets), or None.
+    """
+    try:
+        k = np.asarray(cam_K, np.float64)
+    except (TypeError, ValueError):
+        return 'cam_K not numeric'
+    if k.shape != (3, 3):
+        return f'cam_K of shape {k.shape}, not (3, 3)'
+    if not np.all(np.isfinite(k)):
+        return 'non-finite cam_K'
+    if not (k[0, 0] > 0 and k[1, 1] > 0):
+        return 'cam_K focal length fx or fy not > 0'
+    scale = max(abs(k[0, 0]), abs(k[1, 1]), 1.0)
+    if abs(k[1, 0]) > 1e-6 * scale or np.any(np.abs(k[2] - (0., 0., 1.)) > 1e-6):
+        return 'cam_K not of the form [[fx, s, cx], [0, fy, cy], [0, 0, 1]] (transposed?)'
+    return None
+
+
+def validate_intrinsics(cam_K: np.ndarray, source: str) -> np.ndarray:
+    """``cam_K`` as a (3, 3) float64 array, or a ``ValueError`` naming ``source`` and the problem
+    (see :func:`intrinsics_problem`)."""
+    problem = intrinsics_problem(cam_K)
+    if problem is not None:
+        raise ValueError(f'{source}: {problem}; got {np.asarray(cam_K).tolist()}')
+    return np.asarray(cam_K, np.float64)
+
+
+def box_overlaps_image(bbox: np.ndarray, image_wh: Tuple[int, int]) -> bool:
+    """Whether an xyxy box (pixels) shares any area with the image ``[0, W - 1] x [0, H - 1]``."""
+    x1, y1, x2, y2 = np.asarray(bbox, np.float64).reshape(-1)[:4]
+    width, height = image_wh
+    return bool(x2 >= 0 and y2 >= 0 and x1 <= width - 1 and y1 <= height - 1)
+
+
+def image_size_of(path: str) -> Tuple[int, int]:
+    """``(W, H)`` of an image file, reading only its header when Pillow is available.
+
+    Raises:
+        IOError: naming the file when it cannot be read or decoded.
+    """
+    try:
+        from PIL import Image
+        with Image.open(path) as img:
+            return int(img.size[0]), int(img.size[1])
+    except ImportError:
+        pass
+    except Exception as err:  # PIL raises several types for undecodable files
+        raise IOError(f'{path}: cannot read the image size ({err})') from err
+    import cv2
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise IOError(f'{path}: cannot decode the image')
+    return int(img.shape[1]), int(img.shape[0])
+
+
+def load_pickle(path: str, what: str):
+    """Unpickle an annotation file (latin1, as the Python 2 pickles of RHD and HO-3D need); a truncated or
+    corrupt file raises ``ValueError`` naming it and what it should hold."""
+    try:
+        with open(path, 'rb') as f:
+            return pickle.load(f, encoding='latin1')
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError,
+            UnicodeDecodeError) as err:
+        raise ValueError(f'{path}: cannot unpickle ({type(err).__name__}: {err}); expected {what}') from err
+
+
+def load_json(path: str, what: str):
+    """Parse a JSON annotation file; invalid JSON raises ``ValueError`` naming the file and what it should hold."""
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(f'{path}: not valid JSON ({err}); expected {what}') from err
+
+
 def require_file(path: str, what: str) -> str:
     """Raise ``FileNotFoundError`` naming ``path`` and what was expected there, else return ``path``."""
     if not osp.exists(path):
@@ -133,8 +221,13 @@ class BaseHandDataset(BaseDataset):
     (int), ``unique_id`` (int, the same for every image of one annotated hand, e.g. FreiHAND's background
     versions), ``keypoints`` (21, 2) px, ``keypoints_visible`` (21,), ``keypoints_3d`` (21, 3) mm or None,
     ``cam_K`` (3, 3), ``bbox`` (4,), ``mirrored`` (bool), optionally ``ref_bone_length`` (mm, when known without
-    3D) and ``extra`` (dict of additional keys, e.g. HO-3D's ``root_3d``). All of it already converted to the
+    3D), ``image_wh`` ((W, H) of the image, when known: a box without overlap with it is skipped) and ``extra``
+    (dict of additional keys, e.g. HO-3D's ``root_3d``). All of it already converted to the
     internal convention (right hand, FreiHAND order, OpenCV, mm).
+
+    Records that cannot be used are skipped and counted by reason (``skip_counts``, logged): non-finite values,
+    a K that :func:`intrinsics_problem` rejects, 3D behind the camera, a degenerate reference bone, a box
+    outside the image.
 
     Args:
         data_root (str): dataset root folder (the folder the authors' archive unpacks to).
@@ -220,7 +313,10 @@ class BaseHandDataset(BaseDataset):
     @staticmethod
     def _invalid_reason(record: dict) -> Optional[str]:
         """Name of the reason a record cannot be used (non-finite or degenerate annotation), else None."""
-        for key in ('keypoints', 'cam_K', 'bbox'):
+        k_problem = intrinsics_problem(record['cam_K'])
+        if k_problem is not None:
+            return k_problem
+        for key in ('keypoints', 'bbox'):
             if not np.all(np.isfinite(np.asarray(record[key], np.float64))):
                 return f'non-finite {key}'
         xyz = record.get('keypoints_3d')
@@ -235,6 +331,9 @@ class BaseHandDataset(BaseDataset):
         ref = record.get('ref_bone_length')
         if ref is not None and not np.isfinite(ref):
             return 'non-finite ref_bone_length'
+        image_wh = record.get('image_wh')
+        if image_wh is not None and not box_overlaps_image(record['bbox'], image_wh):
+            return 'box outside the image'
         extra = record.get('extra') or {}
         for key, value in extra.items():
             if isinstance(value, np.ndarray) and not np.all(np.isfinite(value)):

@@ -1,16 +1,16 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-import json
 import logging
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-import mmpose.datasets  # noqa: F401  (registers MMPose's COCO-style FreiHandDataset first, see below)
+import mmpose.datasets  # noqa: F401  (registers MMPose's datasets first: their names must stay theirs)
 import numpy as np
 from mmengine.logging import print_log
 from mmpose.registry import DATASETS
 
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
-from .base_hand_dataset import BaseHandDataset, bbox_from_keypoints, project_points, reference_bone_length, require_file
+from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_json, project_points,
+                                reference_bone_length, require_file)
 
 FREIHAND_IMAGE_SIZE = 224
 FREIHAND_NUM_VERSIONS = 4
@@ -39,10 +39,10 @@ def freihand_val_ids(num_unique: int, val_fraction: float, seed: int, num_val: O
     return np.sort(np.random.RandomState(seed).permutation(num_unique)[:num_val])
 
 
-# MMPose already registers a COCO-style ``FreiHandDataset`` (converted json); the contract name is the same, so
-# this original-format reader replaces it in the registry (``force=True``) once ``bmc_mmpose`` is imported.
-@DATASETS.register_module(force=True)
-class FreiHandDataset(BaseHandDataset):
+# MMPose registers its own COCO-style ``FreiHandDataset`` (2D, converted json); this original-format 3D reader has
+# a name of its own so that importing ``bmc_mmpose`` leaves MMPose's stock FreiHAND configs working.
+@DATASETS.register_module()
+class FreiHand3DDataset(BaseHandDataset):
     """FreiHAND v2 (Zimmermann et al. 2019) read from its original files.
 
     Layout (``data_root`` = ``FreiHAND_pub_v2``, plus the ``_eval`` archive's files for evaluation 3D)::
@@ -80,7 +80,8 @@ class FreiHandDataset(BaseHandDataset):
             training hands, the largest ``num_3d_samples`` of supplementary Tab. 5).
         split_seed (int): seed of the train/val split.
         use_eval_3d (bool): use ``evaluation_xyz.json`` when present.
-        image_size (int): image width/height (224).
+        image_size (int, optional): image width and height in pixels; None (default) reads the size of the split's
+            first image (224 x 224 for the published FreiHAND). Boxes without overlap with the image are skipped.
         **kwargs: see :class:`BaseHandDataset` (``supervision``, ``num_3d_samples``, ``pipeline``, ...).
     """
 
@@ -89,13 +90,13 @@ class FreiHandDataset(BaseHandDataset):
 
     def __init__(self, data_root: str, split: str = 'train', versions: Sequence[int] = (0, 1, 2, 3),
                  val_fraction: float = 0.1, num_val: Optional[int] = None, split_seed: int = 0,
-                 use_eval_3d: bool = True, image_size: int = FREIHAND_IMAGE_SIZE, **kwargs):
+                 use_eval_3d: bool = True, image_size: Optional[int] = None, **kwargs):
         versions = tuple(int(v) for v in versions)
         if not versions or any(v not in range(FREIHAND_NUM_VERSIONS) for v in versions) or \
                 len(set(versions)) != len(versions):
-            raise ValueError(f'FreiHandDataset: versions must be distinct values in 0..3, got {versions}')
+            raise ValueError(f'FreiHand3DDataset: versions must be distinct values in 0..3, got {versions}')
         if not 0. <= val_fraction < 1.:
-            raise ValueError(f'FreiHandDataset: val_fraction must be in [0, 1), got {val_fraction}')
+            raise ValueError(f'FreiHand3DDataset: val_fraction must be in [0, 1), got {val_fraction}')
         self.versions = versions
         self.val_fraction = val_fraction
         self.num_val = num_val
@@ -108,16 +109,21 @@ class FreiHandDataset(BaseHandDataset):
     def _expected_layout(self) -> str:
         return 'training_{K,xyz,scale}.json, training/rgb/%08d.jpg, evaluation_{K,scale}.json, evaluation/rgb/'
 
+    def _image_wh(self, rgb_dir: str, num_unique: int) -> Tuple[int, int]:
+        """(W, H) of the split's images: ``image_size`` when given, else the first image's (224 if absent)."""
+        if self.image_size is not None:
+            return int(self.image_size), int(self.image_size)
+        first = osp.join(rgb_dir, '%08d.jpg' % (0 if self.split == 'evaluation' else num_unique * self.versions[0]))
+        if osp.exists(first):
+            return image_size_of(first)
+        return FREIHAND_IMAGE_SIZE, FREIHAND_IMAGE_SIZE
+
     def _read_json_list(self, name: str, what: str, required: bool = True) -> Optional[list]:
         path = osp.join(self.data_root, name)
         if not required and not osp.exists(path):
             return None
         require_file(path, what)
-        with open(path) as f:
-            try:
-                data = json.load(f)
-            except json.JSONDecodeError as err:
-                raise ValueError(f'{path}: not valid JSON ({err}); expected {what}') from err
+        data = load_json(path, what)
         if not isinstance(data, list):
             raise ValueError(f'{path}: expected a JSON list ({what}), got {type(data).__name__}')
         return data
@@ -151,13 +157,14 @@ class FreiHandDataset(BaseHandDataset):
                 ids = np.setdiff1d(np.arange(num_unique), val_ids)
             versions = self.versions
 
-        full_box = np.array([0, 0, self.image_size - 1, self.image_size - 1], np.float32)
+        image_wh = self._image_wh(rgb_dir, num_unique)
+        full_box = np.array([0, 0, image_wh[0] - 1, image_wh[1] - 1], np.float32)
         records = []
         for idx in ids:
             idx = int(idx)
             source = f'{prefix}_*.json [{idx}]'
             cam_K = self._as_array(k_list[idx], (3, 3), source, 'K')
-            record = dict(cam_K=cam_K, unique_id=idx, mirrored=False)
+            record = dict(cam_K=cam_K, unique_id=idx, mirrored=False, image_wh=image_wh)
             if xyz_list is not None:
                 xyz_mm = self._as_array(xyz_list[idx], (NUM_JOINTS, 3), source, 'xyz') * 1000.
                 with np.errstate(divide='ignore', invalid='ignore'):
@@ -176,7 +183,7 @@ class FreiHandDataset(BaseHandDataset):
                 img_id = idx + num_unique * version
                 records.append(dict(record, img_path=osp.join(rgb_dir, '%08d.jpg' % img_id), img_id=img_id))
         if self.scale_mismatches:
-            print_log(f'FreiHandDataset: {self.scale_mismatches} samples whose {prefix}_scale.json differs from '
+            print_log(f'FreiHand3DDataset: {self.scale_mismatches} samples whose {prefix}_scale.json differs from '
                       '|xyz[9] - xyz[10]| by more than 0.1 mm; ref_bone_length uses xyz',
                       logger='current', level=logging.WARNING)
         return records

@@ -1,14 +1,13 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-import json
 import os.path as osp
-import pickle
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmpose.registry import DATASETS
 
 from bmc_mmpose.geometry.skeleton import MANO_TO_FREIHAND, NUM_JOINTS
-from .base_hand_dataset import BaseHandDataset, bbox_from_keypoints, project_points, require_file, require_key
+from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_json, load_pickle,
+                                project_points, require_file, require_key)
 
 #: OpenGL camera (y up, z towards the viewer) -> OpenCV camera (y down, z forward).
 OPENGL_TO_OPENCV = np.diag([1., -1., -1.])
@@ -21,7 +20,7 @@ def ho3d_joints_to_internal(joints_gl_m: np.ndarray) -> np.ndarray:
 
 
 @DATASETS.register_module()
-class HO3DHandDataset(BaseHandDataset):
+class HO3DDataset(BaseHandDataset):
     """HO-3D v2 / v3 (Hampali et al. 2020) read from its original files.
 
     Layout::
@@ -58,7 +57,7 @@ class HO3DHandDataset(BaseHandDataset):
     def __init__(self, data_root: str, split: str = 'train', version: str = 'v3', use_eval_3d: bool = True,
                  **kwargs):
         if version not in ('v2', 'v3'):
-            raise ValueError(f"HO3DHandDataset: version must be 'v2' or 'v3', got {version!r}")
+            raise ValueError(f"HO3DDataset: version must be 'v2' or 'v3', got {version!r}")
         self.version = version
         self.use_eval_3d = use_eval_3d
         super().__init__(data_root=data_root, split=split, **kwargs)
@@ -80,8 +79,7 @@ class HO3DHandDataset(BaseHandDataset):
         path = osp.join(self.data_root, 'evaluation_xyz.json')
         if self.split != 'evaluation' or not self.use_eval_3d or not osp.exists(path):
             return None
-        with open(path) as f:
-            xyz = json.load(f)
+        xyz = load_json(path, 'the HO-3D evaluation joints: one (21, 3) list per evaluation.txt line, metres')
         if len(xyz) != num_lines:
             raise ValueError(f'{path}: {len(xyz)} entries but evaluation.txt has {num_lines} lines; expected one '
                              '(21, 3) entry per line, in evaluation.txt order')
@@ -94,6 +92,8 @@ class HO3DHandDataset(BaseHandDataset):
             lines = [line.strip() for line in f if line.strip()]
         eval_xyz = self._load_eval_xyz(len(lines))
         ext_cache: Dict[str, str] = {}
+        # One camera per sequence: the first frame's size stands for the sequence (640 x 480 in HO-3D).
+        size_cache: Dict[str, Tuple[int, int]] = {}
         records = []
         for line_idx, line in enumerate(lines):
             parts = line.split('/')
@@ -102,16 +102,18 @@ class HO3DHandDataset(BaseHandDataset):
             seq, fid = parts
             seq_dir = osp.join(self.data_root, self.split, seq)
             meta_path = require_file(osp.join(seq_dir, 'meta', fid + '.pkl'), 'the HO-3D frame annotation pickle')
-            with open(meta_path, 'rb') as f:
-                meta = pickle.load(f, encoding='latin1')
+            meta = load_pickle(meta_path, "the HO-3D frame annotation dict ('handJoints3D', 'camMat', ...)")
             joints = require_key(meta, 'handJoints3D', meta_path, '(21, 3) joints or the (3,) root, metres, OpenGL')
             cam_mat = require_key(meta, 'camMat', meta_path, '(3, 3) intrinsics')
             if joints is None or cam_mat is None:
                 self.skip_counts['None annotation'] += 1
                 continue
             cam_K = self._as_array(cam_mat, (3, 3), meta_path, 'camMat')
-            record = dict(img_path=self._image_path(osp.join(seq_dir, 'rgb'), fid, ext_cache), img_id=line_idx,
-                          unique_id=line_idx, cam_K=cam_K, mirrored=False)
+            img_path = self._image_path(osp.join(seq_dir, 'rgb'), fid, ext_cache)
+            if seq_dir not in size_cache:
+                size_cache[seq_dir] = image_size_of(img_path)
+            record = dict(img_path=img_path, img_id=line_idx, unique_id=line_idx, cam_K=cam_K, mirrored=False,
+                          image_wh=size_cache[seq_dir])
             joints = np.asarray(joints, np.float64)
             if eval_xyz is not None:
                 joints = self._as_array(eval_xyz[line_idx], (NUM_JOINTS, 3), 'evaluation_xyz.json', str(line_idx))

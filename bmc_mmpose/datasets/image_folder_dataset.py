@@ -1,16 +1,15 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """A plain folder of images with a detections file as a 2D-only hand dataset (no manual labels)."""
-import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmpose.registry import DATASETS
 
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 
-from .base_hand_dataset import BaseHandDataset, mirror_annotation, require_file
+from .base_hand_dataset import BaseHandDataset, image_size_of, load_json, mirror_annotation, require_file
 from .detections import HAND_SIDES, HandDetections, load_detections, path_key_candidates
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
@@ -26,23 +25,6 @@ def default_focal_intrinsics(width: int, height: int) -> np.ndarray:
     """
     focal = float(max(width, height))
     return np.array([[focal, 0., width / 2.], [0., focal, height / 2.], [0., 0., 1.]], np.float64)
-
-
-def _image_size(path: str) -> Tuple[int, int]:
-    """``(W, H)`` of an image file, reading only its header when Pillow is available."""
-    try:
-        from PIL import Image
-        with Image.open(path) as img:
-            return int(img.size[0]), int(img.size[1])
-    except ImportError:
-        pass
-    except Exception as err:  # PIL raises several types for undecodable files
-        raise IOError(f'{path}: cannot read the image size ({err})') from err
-    import cv2
-    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise IOError(f'{path}: cannot decode the image')
-    return int(img.shape[1]), int(img.shape[0])
 
 
 @DATASETS.register_module()
@@ -148,8 +130,7 @@ class ImageFolderHandDataset(BaseHandDataset):
         if self.cam_K_file is None:
             return None, {}
         path = require_file(self.cam_K_file, 'a JSON file with a 3x3 K or a dict image key -> 3x3 K')
-        with open(path) as f:
-            data = json.load(f)
+        data = load_json(path, 'a 3x3 K or a dict image key -> 3x3 K')
         if isinstance(data, list):
             return self._as_array(data, (3, 3), path, 'K'), {}
         if not isinstance(data, dict):
@@ -176,7 +157,7 @@ class ImageFolderHandDataset(BaseHandDataset):
                 if self.on_missing == 'skip':
                     self.skip_counts['no detection'] += 1
                     continue
-            width, height = _image_size(img_path)
+            width, height = image_size_of(img_path)
             K = self._intrinsics(img_path, width, height, shared_K, per_image_K)
             if det is None:
                 kpts = np.zeros((NUM_JOINTS, 2))
@@ -196,7 +177,7 @@ class ImageFolderHandDataset(BaseHandDataset):
                 bbox = np.array([0., 0., width - 1., height - 1.])
             records.append(dict(img_path=img_path, img_id=img_id, unique_id=img_id, keypoints=kpts,
                                 keypoints_visible=weights, keypoints_3d=None, cam_K=K, bbox=bbox, mirrored=left,
-                                ref_bone_length=self.ref_bone_length))
+                                ref_bone_length=self.ref_bone_length, image_wh=(width, height)))
         return records
 
     def _intrinsics(self, img_path: str, width: int, height: int, shared_K, per_image_K: Dict) -> np.ndarray:

@@ -1,21 +1,22 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
+import logging
 import os.path as osp
-import pickle
-from typing import List
+from typing import List, Optional, Tuple
 
 import numpy as np
+from mmengine.logging import print_log
 from mmpose.registry import DATASETS
 
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS, RHD_TO_FREIHAND
-from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, mirror_annotation, require_file,
-                                require_key)
+from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_pickle, mirror_annotation,
+                                require_file, require_key)
 
 RHD_IMAGE_SIZE = 320
 HAND_CHOICES = ('auto', 'mask', 'left', 'right')
 
 
 @DATASETS.register_module()
-class RHDHandDataset(BaseHandDataset):
+class Rhd3DDataset(BaseHandDataset):
     """Rendered Hand Pose dataset (Zimmermann & Brox 2017) read from its original files.
 
     Layout (``data_root`` = ``RHD_published_v2``)::
@@ -27,7 +28,9 @@ class RHDHandDataset(BaseHandDataset):
     Joints 0-20 are the left hand, 21-41 the right hand, each wrist then every finger **tip -> palm**. One hand
     per image is kept and converted at the border: reordered with ``RHD_TO_FREIHAND``, metres -> mm, and a left
     hand is mirrored to a right hand (x -> -x, u -> W-1-u, K -> F K diag(-1, 1, 1), i.e. cx -> W-1-cx) with
-    ``mirrored=True`` so that ``HandCropAffine`` flips the image too; projection stays exact.
+    ``mirrored=True`` so that ``HandCropAffine`` flips the image too; projection stays exact. W is the real width
+    of the image file (read from its header), so images of any size mirror correctly (``HandCropAffine`` flips the
+    image with its own width).
 
     ``keypoints`` are RHD's stored ``uv`` (not re-projected); ``keypoints_visible`` is the ``uv_vis`` flag (or all
     ones with ``visibility='all'``, since the synthetic labels of occluded joints are exact).
@@ -40,7 +43,10 @@ class RHDHandDataset(BaseHandDataset):
             ``'mask'`` the hand with more segmentation pixels (hand3d's / Spurr's "dominant hand", reads
             ``mask/%05d.png``); ``'left'`` / ``'right'`` that hand always.
         visibility (str): ``'flag'`` (``uv_vis`` flag) or ``'all'``.
-        image_size (int): RHD image width (320), used for mirroring.
+        image_size (int, optional): image width and height in pixels. None (default): read each image's size
+            from its file header (320 x 320 for the published RHD). Given: used for every sample without reading
+            each file (annotation-only use); the first image of the split is checked against it and a mismatch
+            is an error naming the image.
         **kwargs: see :class:`BaseHandDataset` (``supervision``, ``num_3d_samples``, ``pipeline``, ...).
     """
 
@@ -48,14 +54,18 @@ class RHDHandDataset(BaseHandDataset):
     SPLITS = ('training', 'evaluation')
 
     def __init__(self, data_root: str, split: str = 'training', hand: str = 'auto', visibility: str = 'flag',
-                 image_size: int = RHD_IMAGE_SIZE, **kwargs):
+                 image_size: Optional[int] = None, **kwargs):
         if hand not in HAND_CHOICES:
-            raise ValueError(f'RHDHandDataset: hand must be one of {HAND_CHOICES}, got {hand!r}')
+            raise ValueError(f'Rhd3DDataset: hand must be one of {HAND_CHOICES}, got {hand!r}')
         if visibility not in ('flag', 'all'):
-            raise ValueError(f"RHDHandDataset: visibility must be 'flag' or 'all', got {visibility!r}")
+            raise ValueError(f"Rhd3DDataset: visibility must be 'flag' or 'all', got {visibility!r}")
         self.hand = hand
         self.visibility = visibility
+        if image_size is not None and int(image_size) <= 0:
+            raise ValueError(f'Rhd3DDataset: image_size must be a positive width in pixels or None, got {image_size!r}')
         self.image_size = image_size
+        self.unread_sizes = 0
+        self._size_checked = False
         super().__init__(data_root=data_root, split=split, **kwargs)
 
     def _expected_layout(self) -> str:
@@ -90,8 +100,7 @@ class RHDHandDataset(BaseHandDataset):
         split_dir = osp.join(self.data_root, self.split)
         ann_path = require_file(osp.join(split_dir, f'anno_{self.split}.pickle'),
                                 'the RHD annotation pickle (dict sample_id -> {xyz, uv_vis, K})')
-        with open(ann_path, 'rb') as f:
-            annotations = pickle.load(f, encoding='latin1')
+        annotations = load_pickle(ann_path, 'the RHD annotation dict sample_id -> {xyz, uv_vis, K}')
         if not isinstance(annotations, dict):
             raise ValueError(f'{ann_path}: expected a dict sample_id -> annotation, got {type(annotations).__name__}')
         color_dir = require_file(osp.join(split_dir, 'color'), 'the RHD colour images color/%05d.png')
@@ -113,10 +122,13 @@ class RHDHandDataset(BaseHandDataset):
             if self.visibility == 'all':
                 visible = np.ones(NUM_JOINTS, np.float32)
             xyz_mm = xyz[joints] * 1000.
+            img_path = osp.join(color_dir, '%05d.png' % int(sample_id))
+            image_wh = self._image_wh(img_path)
             if left:
-                uv, xyz_mm, cam_K = mirror_annotation(uv, xyz_mm, cam_K, self.image_size)
+                uv, xyz_mm, cam_K = mirror_annotation(uv, xyz_mm, cam_K, image_wh[0])
             records.append(dict(
-                img_path=osp.join(color_dir, '%05d.png' % int(sample_id)),
+                img_path=img_path,
+                image_wh=image_wh,
                 img_id=int(sample_id),
                 unique_id=int(sample_id),
                 keypoints=uv,
@@ -125,4 +137,25 @@ class RHDHandDataset(BaseHandDataset):
                 cam_K=cam_K,
                 bbox=bbox_from_keypoints(uv),
                 mirrored=left))
+        if self.unread_sizes:
+            print_log(f'Rhd3DDataset: {self.unread_sizes} images of {color_dir} not found; their size is taken as '
+                      f'{RHD_IMAGE_SIZE} px (the published RHD size) for mirroring and box checks',
+                      logger='current', level=logging.WARNING)
         return records
+
+    def _image_wh(self, img_path: str) -> Tuple[int, int]:
+        """(W, H) of a sample's image: ``image_size`` when given (checked against the first image found), else
+        read from the file's header."""
+        if self.image_size is not None:
+            if not self._size_checked and osp.exists(img_path):
+                self._size_checked = True
+                width, height = image_size_of(img_path)
+                if (width, height) != (self.image_size, self.image_size):
+                    raise ValueError(f'Rhd3DDataset: {img_path} is {width}x{height} px but image_size={self.image_size}'
+                                     '; left hands would be mirrored with the wrong width (omit image_size to read '
+                                     'each image\'s size)')
+            return int(self.image_size), int(self.image_size)
+        if not osp.exists(img_path):
+            self.unread_sizes += 1
+            return RHD_IMAGE_SIZE, RHD_IMAGE_SIZE
+        return image_size_of(img_path)

@@ -3,6 +3,6 @@
 # 3D labels.
 _base_ = ['./rhd3d_fh2d_nobmc.py']
 freihand_train_3d = dict(
-    type='FreiHandDataset', data_root='data/FreiHAND_pub_v2/', split='train', versions=(0, 1, 2, 3),
+    type='FreiHand3DDataset', data_root='data/FreiHAND_pub_v2/', split='train', versions=(0, 1, 2, 3),
     num_val={{_base_.freihand_num_val}}, split_seed=0, supervision='3d', pipeline=[])
 train_dataloader = dict(dataset=dict(datasets=[{{_base_.rhd_train}}, freihand_train_3d]))

@@ -6,9 +6,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/bmc_resnet50.py', '../_base_/schedules/sgd_70e.py',
     '../_base_/datasets/ho3d.py'
 ]
-rhd_train = dict(type='RHDHandDataset', data_root='data/RHD_published_v2/', split='training', hand='auto',
+rhd_train = dict(type='Rhd3DDataset', data_root='data/RHD_published_v2/', split='training', hand='auto',
                  supervision='3d', pipeline=[])
-ho3d_train_2d = dict(type='HO3DHandDataset', data_root='data/HO3D_v3/', split='train', version='v3',
+ho3d_train_2d = dict(type='HO3DDataset', data_root='data/HO3D_v3/', split='train', version='v3',
                      supervision='2d', pipeline=[])
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='MultiSourceSampler', batch_size=64, source_ratio=[1, 1], shuffle=True),

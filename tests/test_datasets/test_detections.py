@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bmc_mmpose.datasets import RHDHandDataset
+from bmc_mmpose.datasets import Rhd3DDataset
 from bmc_mmpose.datasets.detections import (PLAIN_FORMAT, HandDetection, load_detections, path_key_candidates,
                                             write_detections)
 from bmc_mmpose.datasets.detector_simulator import hand_sizes, simulate_detections, write_simulated_detections
@@ -230,7 +230,7 @@ def test_transform_missing_entry_error_or_zero_weight(det_file):
 def test_confidences_reach_the_packed_labels_in_an_rhd_pipeline(tmp_path):
     """RHD (odd ids are mirrored left hands) + detections -> HandCropAffine -> PackHand3DInputs."""
     fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=4, seed=5)
-    plain = RHDHandDataset(str(tmp_path / 'rhd'), 'training', supervision='2d')
+    plain = Rhd3DDataset(str(tmp_path / 'rhd'), 'training', supervision='2d')
     rng = np.random.RandomState(6)
     keys, kpts, conf, hands = [], [], [], []
     for i in range(len(plain)):
@@ -246,7 +246,7 @@ def test_confidences_reach_the_packed_labels_in_an_rhd_pipeline(tmp_path):
     path = write_detections(tmp_path / 'det.json', keys, np.stack(kpts), np.stack(conf), hands)
     pipeline = [dict(type='LoadImage'), dict(type='LoadDetectedKeypoints2D', detections_file=str(path)),
                 dict(type='HandCropAffine', input_size=(64, 64), padding=1.4), dict(type='PackHand3DInputs')]
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'training', supervision='2d', pipeline=pipeline)
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'training', supervision='2d', pipeline=pipeline)
     assert any(plain.get_data_info(i)['mirrored'] for i in range(len(plain)))
     for i in range(len(ds)):
         info = plain.get_data_info(i)

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from bmc_mmpose.datasets import RHDHandDataset
+from bmc_mmpose.datasets import Rhd3DDataset
 from bmc_mmpose.geometry.skeleton import RHD_TO_FREIHAND
 from bmc_mmpose.testing import dataset_fixtures as fx
 from .helpers import check_contract, chirality, reprojection_error
@@ -21,7 +21,7 @@ def rhd_root(tmp_path):
 
 def test_load_contract_order_and_mirroring(rhd_root):
     root, annotations = rhd_root
-    ds = RHDHandDataset(root, 'training')
+    ds = Rhd3DDataset(root, 'training')
     assert len(ds) == 6
     right_sign = chirality(fx.TEMPLATE_RIGHT_HAND_MM)
     for i in range(len(ds)):
@@ -51,59 +51,62 @@ def test_load_contract_order_and_mirroring(rhd_root):
 
 def test_hand_choice(rhd_root, tmp_path):
     root, _ = rhd_root
-    assert not any(RHDHandDataset(root, hand='right').get_data_info(i)['mirrored'] for i in range(6))
-    assert all(RHDHandDataset(root, hand='left').get_data_info(i)['mirrored'] for i in range(6))
+    assert not any(Rhd3DDataset(root, hand='right').get_data_info(i)['mirrored'] for i in range(6))
+    assert all(Rhd3DDataset(root, hand='left').get_data_info(i)['mirrored'] for i in range(6))
     # 'mask': the hand with more segmentation pixels (left ids 2..17, right ids 18..33).
     rng = np.random.RandomState(0)
     annotations = {i: fx.make_rhd_annotation(rng, 'right') for i in range(2)}
     masks = {0: np.full((320, 320), 5, np.uint8), 1: np.full((320, 320), 20, np.uint8)}
     fx.write_rhd(tmp_path / 'masked', 'evaluation', annotations, masks=masks)
-    ds = RHDHandDataset(str(tmp_path / 'masked'), 'evaluation', hand='mask')
+    ds = Rhd3DDataset(str(tmp_path / 'masked'), 'evaluation', hand='mask')
     assert [ds.get_data_info(i)['mirrored'] for i in range(2)] == [True, False]
     # 'visibility=all' uses occluded joints too.
-    ds = RHDHandDataset(root, visibility='all')
+    ds = Rhd3DDataset(root, visibility='all')
     assert np.all(ds.get_data_info(0)['keypoints_visible'] == 1)
 
 
 def test_supervision_switch_and_num_3d(rhd_root):
     root, _ = rhd_root
-    ds = RHDHandDataset(root, supervision='2d')
+    ds = Rhd3DDataset(root, supervision='2d')
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     assert all(i['has_3d'][0] == 0 and i['has_3d_eval'][0] == 1 and i['ref_bone_length'][0] > 0 for i in infos)
     assert all(np.any(i['keypoints_3d'] != 0) for i in infos)
     chosen = []
     for _ in range(2):
-        ds = RHDHandDataset(root, num_3d_samples=2, num_3d_seed=3)
+        ds = Rhd3DDataset(root, num_3d_samples=2, num_3d_seed=3)
         chosen.append([ds.get_data_info(i)['has_3d'][0] for i in range(len(ds))])
     assert sum(chosen[0]) == 2 and chosen[0] == chosen[1]
     with pytest.raises(ValueError, match='num_3d_samples=7'):
-        RHDHandDataset(root, num_3d_samples=7)
+        Rhd3DDataset(root, num_3d_samples=7)
 
 
 def test_bad_input(rhd_root, tmp_path):
     root, annotations = rhd_root
     with pytest.raises(FileNotFoundError, match='data_root'):
-        RHDHandDataset(str(tmp_path / 'missing'))
+        Rhd3DDataset(str(tmp_path / 'missing'))
     with pytest.raises(FileNotFoundError, match='anno_evaluation.pickle'):
-        RHDHandDataset(root, 'evaluation')
+        Rhd3DDataset(root, 'evaluation')
     with pytest.raises(ValueError, match='split'):
-        RHDHandDataset(root, 'test')
+        Rhd3DDataset(root, 'test')
     broken = {k: dict(v) for k, v in annotations.items()}
     del broken[2]['K']
     fx.write_rhd(tmp_path / 'nok', 'training', broken)
     with pytest.raises(KeyError, match=r"anno_training.pickle \[sample 2\].*'K'"):
-        RHDHandDataset(str(tmp_path / 'nok'))
+        Rhd3DDataset(str(tmp_path / 'nok'))
     # Non-finite annotations are skipped and counted, never returned.
     broken = {k: dict(v) for k, v in annotations.items()}
     broken[0]['xyz'] = broken[0]['xyz'].copy()
     broken[0]['xyz'][25] = np.nan  # a joint of the (dominant) right hand
     fx.write_rhd(tmp_path / 'nan', 'training', broken)
-    ds = RHDHandDataset(str(tmp_path / 'nan'))
+    ds = Rhd3DDataset(str(tmp_path / 'nan'))
     assert len(ds) == 5 and ds.skip_counts['non-finite keypoints_3d'] == 1
-    # A corrupt image names the file.
+    # A corrupt image names the file (already at load time: its width is read for mirroring and box checks).
     with open(os.path.join(root, 'training', 'color', '00003.png'), 'wb') as f:
         f.write(b'not a png')
-    ds = RHDHandDataset(root, pipeline=[dict(type='LoadImage')], test_mode=True)
+    with pytest.raises(OSError, match='00003.png'):
+        Rhd3DDataset(root, pipeline=[dict(type='LoadImage')], test_mode=True)
+    # with image_size given the header is not read, and loading the image names the file
+    ds = Rhd3DDataset(root, pipeline=[dict(type='LoadImage')], test_mode=True, image_size=320)
     with pytest.raises(Exception, match='00003.png'):
         ds[3]
 
@@ -113,7 +116,7 @@ def test_real_samples(real_samples_dir, tmp_path):
     with open(tmp_path / 'rhd' / 'evaluation' / 'anno_evaluation.pickle', 'rb') as f:
         anno = pickle.load(f)
     assert set(anno) == set(truth) and all(a['xyz'].shape == (42, 3) for a in anno.values())
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'evaluation')
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'evaluation')
     assert len(ds) == 3
     right_sign = None
     for i in range(len(ds)):

@@ -12,6 +12,8 @@ from bmc_mmpose.geometry.zroot import reconstruct_joints_3d, relative_depths, zr
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' / 'real_samples'
 RHD_JSON = REAL_SAMPLES / 'rhd' / 'test_rhd.json'
+#: Parent of each joint 1..20 in FreiHAND order (wrist, then each finger palm -> tip).
+FH_PARENTS = [0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19]
 
 
 def _load_rhd(dtype):
@@ -40,8 +42,17 @@ def _ref_length(joints):
 def test_real_rhd_ground_truth_recovered(dtype, rtol, atol_mm):
     joints, K, uv_annotated = _load_rhd(dtype)
     uv = project(joints, K)
-    # the annotation is the projection of joint_cam (README: within 0.08 px); guards the joint-order conversion
+    # the annotation is the projection of joint_cam (README: within 0.08 px): guards units and camera, not the
+    # joint order (any permutation applied to both passes)
     assert (uv - uv_annotated).abs().max() < 0.1
+    # the joint order: in FreiHAND order each finger runs palm -> tip, so for index..little the proximal phalanx
+    # (MCP -> PIP, the reference bone for the middle finger) is longer than the distal one (DIP -> tip) and the
+    # thumb's first joint is the one nearest the wrist; RHD's own tip -> palm order (RHD_TO_FREIHAND = identity)
+    # fails both
+    bones = (joints[:, 1:] - joints[:, FH_PARENTS]).norm(dim=-1)
+    bones = bones.reshape(-1, 5, 4)  # (B, finger thumb..little, bone wrist->1, 1->2, 2->3, 3->tip)
+    assert torch.all(bones[:, 1:, 1] > bones[:, 1:, 3])
+    assert torch.all(bones[:, :1, 0] < bones[:, 1:, 0])
     ref = _ref_length(joints)
     z_r, z_root_gt = relative_depths(joints, ref)
     z_root = zroot_closed_form(uv, z_r, K)

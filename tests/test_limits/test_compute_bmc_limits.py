@@ -124,7 +124,7 @@ def test_tool_reads_a_dataset_config(tmp_path, capsys):
     from bmc_mmpose.testing.dataset_fixtures import write_synthetic_rhd
     write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=8)
     config = tmp_path / 'config.py'
-    config.write_text(f"train_dataloader = dict(dataset=dict(type='RHDHandDataset', data_root=r'{tmp_path / 'rhd'}', "
+    config.write_text(f"train_dataloader = dict(dataset=dict(type='Rhd3DDataset', data_root=r'{tmp_path / 'rhd'}', "
                       "split='training'))\n")
     spec = importlib.util.spec_from_file_location('compute_bmc_limits_tool', REPO / 'tools' / 'compute_bmc_limits.py')
     tool = importlib.util.module_from_spec(spec)

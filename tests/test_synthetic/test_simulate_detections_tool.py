@@ -24,7 +24,7 @@ def rhd_config(tmp_path_factory):
     root = tmp_path_factory.mktemp('synthetic_det')
     generate_synthetic(str(root), num_a=10, num_b=4, size=64, seed=5, workers=1)
     config = root / 'config.py'
-    config.write_text(f"dataset = dict(type='RHDHandDataset', data_root='{root / 'domain_a_rhd'}/', "
+    config.write_text(f"dataset = dict(type='Rhd3DDataset', data_root='{root / 'domain_a_rhd'}/', "
                       "split='training', hand='auto', image_size=64, pipeline=[])\n")
     return root, config
 
@@ -39,7 +39,7 @@ def test_noise_free_detections_reproduce_the_labels_including_left_hands(rhd_con
                   '--outlier-prob', '0', '--drop-prob', '0'])
     entries = json.loads(out.read_text())
     assert entries  # a plain-format file was written
-    dataset = DATASETS.build(dict(type='RHDHandDataset', data_root=f'{root / "domain_a_rhd"}/', split='training',
+    dataset = DATASETS.build(dict(type='Rhd3DDataset', data_root=f'{root / "domain_a_rhd"}/', split='training',
                                   hand='auto', image_size=64, pipeline=[]))
     load = LoadDetectedKeypoints2D(str(out), image_root=f'{root / "domain_a_rhd"}/')
     mirrored = 0

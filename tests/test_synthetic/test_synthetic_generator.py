@@ -70,10 +70,10 @@ def test_freihand_labels_reproject_exactly(small_synthetic):
 
 
 def test_written_files_load_through_dataset_classes(small_synthetic):
-    from bmc_mmpose.datasets import FreiHandDataset, RHDHandDataset
-    rhd = RHDHandDataset(data_root=str(small_synthetic / 'domain_a_rhd'), split='training', image_size=64,
+    from bmc_mmpose.datasets import FreiHand3DDataset, Rhd3DDataset
+    rhd = Rhd3DDataset(data_root=str(small_synthetic / 'domain_a_rhd'), split='training', image_size=64,
                          pipeline=[])
-    fh = FreiHandDataset(data_root=str(small_synthetic / 'domain_b_freihand'), split='all', versions=(0, ),
+    fh = FreiHand3DDataset(data_root=str(small_synthetic / 'domain_b_freihand'), split='all', versions=(0, ),
                          image_size=64, supervision='2d', pipeline=[])
     assert len(rhd) == 12 and len(fh) == 12
     for dataset in (rhd, fh):

@@ -10,7 +10,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 from bmc_mmpose.apis import inference_hand3d, init_hand3d_model
-from bmc_mmpose.datasets import RHDHandDataset
+from bmc_mmpose.datasets import Rhd3DDataset
 from bmc_mmpose.datasets.detections import load_detections
 from bmc_mmpose.datasets.image_folder_dataset import ImageFolderHandDataset
 from bmc_mmpose.datasets.transforms.load_detected_keypoints import LoadDetectedKeypoints2D  # noqa: F401
@@ -78,7 +78,7 @@ def test_label_image_folder_round_trip(tiny_model, tmp_path):
 def test_label_dataset_round_trip_with_mirrored_samples(tiny_model, tmp_path):
     cfg_path, ckpt = tiny_model
     fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=4, seed=3)
-    rhd = dict(type='RHDHandDataset', data_root=str(tmp_path / 'rhd'), split='training', hand='auto',
+    rhd = dict(type='Rhd3DDataset', data_root=str(tmp_path / 'rhd'), split='training', hand='auto',
                supervision='2d')
     data_cfg = tmp_path / 'data.py'
     data_cfg.write_text(f'train_dataloader = dict(dataset={rhd!r})\n')
@@ -91,13 +91,13 @@ def test_label_dataset_round_trip_with_mirrored_samples(tiny_model, tmp_path):
     init_default_scope('mmpose')
     model = init_hand3d_model(str(cfg_path), str(ckpt))
     pipeline = small_config()['test_dataloader']['dataset']['pipeline']
-    ds = RHDHandDataset(**{k: v for k, v in rhd.items() if k != 'type'}, pipeline=pipeline, test_mode=True)
+    ds = Rhd3DDataset(**{k: v for k, v in rhd.items() if k != 'type'}, pipeline=pipeline, test_mode=True)
     with torch.no_grad():
         preds = model.test_step(pseudo_collate([ds[i] for i in range(len(ds))]))
     assert any(p.metainfo['mirrored'] for p in preds) and not all(p.metainfo['mirrored'] for p in preds)
     # reading the file back with LoadDetectedKeypoints2D restores exactly those predictions
     loader = [dict(type='LoadImage'), dict(type='LoadDetectedKeypoints2D', detections_file=str(out))]
-    ds_det = RHDHandDataset(**{k: v for k, v in rhd.items() if k != 'type'}, pipeline=loader)
+    ds_det = Rhd3DDataset(**{k: v for k, v in rhd.items() if k != 'type'}, pipeline=loader)
     for i, pred in enumerate(preds):
         res = ds_det[i]
         assert res['mirrored'] == pred.metainfo['mirrored']

@@ -36,10 +36,10 @@ def write_tiny_config(path: Path, data: Dict[str, Path], mixed: bool = True, max
     No augmentation, so that two runs over the same data are bit-identical on the CPU.
     """
     base = 'rhd3d_fh2d.py' if mixed else 'rhd3d.py'
-    rhd = dict(type='RHDHandDataset', data_root=str(data['rhd']), split='training', hand='auto', supervision='3d')
-    fh2d = dict(type='FreiHandDataset', data_root=str(data['freihand']), split='all', versions=(0, ),
+    rhd = dict(type='Rhd3DDataset', data_root=str(data['rhd']), split='training', hand='auto', supervision='3d')
+    fh2d = dict(type='FreiHand3DDataset', data_root=str(data['freihand']), split='all', versions=(0, ),
                 supervision='2d')
-    fh_val = dict(type='FreiHandDataset', data_root=str(data['freihand']), split='all', versions=(0, ),
+    fh_val = dict(type='FreiHand3DDataset', data_root=str(data['freihand']), split='all', versions=(0, ),
                   supervision='3d', test_mode=True)
     if mixed:
         train_dataset = f"""dict(type='CombinedDataset', _delete_=True,

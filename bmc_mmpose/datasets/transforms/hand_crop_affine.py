@@ -90,6 +90,10 @@ class HandCropAffine(BaseTransform):
     Required keys: ``img``, ``bbox`` (1, 4), ``cam_K`` (3, 3); optional ``keypoints`` (1, J, 2),
     ``keypoints_3d`` (1, J, 3), ``mirrored``.
 
+    Raises ``ValueError`` naming the image when the box has no overlap with the image (the crop would be black
+    and its labels would point at nothing). The datasets skip and count such boxes at load time; this catches
+    boxes that come later (detections, the demo's ``--bbox``).
+
     Modified keys: ``img`` (crop), ``img_shape``, ``keypoints_3d`` (rotated; mm), ``cam_K`` (crop K).
 
     Added keys: ``cam_K_orig`` (3, 3) original (annotation-frame) K, ``warp_mat`` (2, 3) annotation-frame pixels
@@ -162,6 +166,11 @@ class HandCropAffine(BaseTransform):
             if key not in results:
                 raise KeyError(f'HandCropAffine: results lack {key!r} (img_path={results.get("img_path")})')
         img = results['img']
+        height, width = img.shape[:2]
+        bbox = np.asarray(results['bbox'], np.float64).reshape(-1, 4)[0]
+        if not (bbox[2] >= 0 and bbox[3] >= 0 and bbox[0] <= width - 1 and bbox[1] <= height - 1):
+            raise ValueError(f'HandCropAffine: {results.get("img_path")}: the box {bbox.round(1).tolist()} (xyxy) has '
+                             f'no overlap with the {width}x{height} image')
         center, size = self._box(results['bbox'])
         scale, shift, rotation = self._sample_augmentation()
         center = center + shift * size

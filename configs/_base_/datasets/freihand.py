@@ -4,7 +4,7 @@
 # 'val' part (green-screen version only; 3,255 hands held out, see below), test on the
 # official evaluation split (uses evaluation_xyz.json when present).
 data_root = 'data/FreiHAND_pub_v2/'
-dataset_type = 'FreiHandDataset'
+dataset_type = 'FreiHand3DDataset'
 input_size = (128, 128)
 # Deterministic train/val split of FreiHAND's 32,560 training hands (seed 0): 3,255 validation hands leave
 # 29,305 training hands, the largest number of 3D-labelled samples in supp. Tab. 5 (num_3d_samples).

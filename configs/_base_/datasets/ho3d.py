@@ -4,7 +4,7 @@
 # PackHand3DInputs(extra_instance_keys=('root_3d', 'has_root_3d')) to pass them to a metric) unless the released
 # evaluation_xyz.json is present in data_root.
 data_root = 'data/HO3D_v3/'
-dataset_type = 'HO3DHandDataset'
+dataset_type = 'HO3DDataset'
 version = 'v3'
 input_size = (128, 128)
 

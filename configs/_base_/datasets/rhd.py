@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 # RHD (Zimmermann & Brox 2017) read from its original files; fully 3D supervised, 128x128 crops.
 data_root = 'data/RHD_published_v2/'
-dataset_type = 'RHDHandDataset'
+dataset_type = 'Rhd3DDataset'
 input_size = (128, 128)
 
 train_pipeline = [

@@ -27,9 +27,9 @@ val_pipeline = [
     dict(type='PackHand3DInputs'),
 ]
 
-rhd_train = dict(type='RHDHandDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
+rhd_train = dict(type='Rhd3DDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
                  pipeline=[])
-freihand_train_2d = dict(type='FreiHandDataset', data_root=data_root, split='train', versions=(0, 1, 2, 3),
+freihand_train_2d = dict(type='FreiHand3DDataset', data_root=data_root, split='train', versions=(0, 1, 2, 3),
                          num_val=freihand_num_val, split_seed=0, supervision='2d', pipeline=[])
 
 train_dataloader = dict(
@@ -48,7 +48,7 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type='FreiHandDataset', data_root=data_root, split='val', versions=(0, ),
+    dataset=dict(type='FreiHand3DDataset', data_root=data_root, split='val', versions=(0, ),
                  num_val=freihand_num_val, split_seed=0, supervision='3d', test_mode=True, pipeline=val_pipeline))
 test_dataloader = dict(
     batch_size=64,
@@ -56,5 +56,5 @@ test_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type='FreiHandDataset', data_root=data_root, split='evaluation', supervision='3d', test_mode=True,
+    dataset=dict(type='FreiHand3DDataset', data_root=data_root, split='evaluation', supervision='3d', test_mode=True,
                  pipeline=val_pipeline))

@@ -32,11 +32,11 @@ train_dataloader = dict(
         type='CombinedDataset',
         metainfo=dict(from_file='{{ fileDirname }}/hand21_metainfo.py'),
         datasets=[
-            dict(type='RHDHandDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
+            dict(type='Rhd3DDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
                  pipeline=[]),
-            dict(type='FreiHandDataset', data_root=freihand_root, split='all', versions=(0, 1, 2, 3),
+            dict(type='FreiHand3DDataset', data_root=freihand_root, split='all', versions=(0, 1, 2, 3),
                  supervision='2d', pipeline=[]),
-            dict(type='HO3DHandDataset', data_root=data_root, split='train', version=ho3d_version, supervision='2d',
+            dict(type='HO3DDataset', data_root=data_root, split='train', version=ho3d_version, supervision='2d',
                  pipeline=[]),
         ],
         pipeline=train_pipeline))
@@ -46,6 +46,6 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(type='HO3DHandDataset', data_root=data_root, split='evaluation', version=ho3d_version,
+    dataset=dict(type='HO3DDataset', data_root=data_root, split='evaluation', version=ho3d_version,
                  test_mode=True, pipeline=val_pipeline))
 test_dataloader = val_dataloader

@@ -3,7 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bmc_mmpose.datasets import (HandCropAffine, RHDHandDataset, apply_affine, crop_affine_matrix, crop_intrinsics,
+from bmc_mmpose.datasets import (HandCropAffine, Rhd3DDataset, apply_affine, crop_affine_matrix, crop_intrinsics,
                                  project_points)
 from bmc_mmpose.testing import dataset_fixtures as fx
 
@@ -73,7 +73,7 @@ def test_errors():
 def test_image_follows_annotations_for_mirrored_and_plain(tmp_path):
     """A dot drawn at a joint's pixel in the stored (unmirrored) image lands on that joint's crop coordinate."""
     fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=4, seed=7)
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'training', hand='auto')
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'training', hand='auto')
     transform = HandCropAffine(**AUG)
     np.random.seed(0)
     seen_mirrored = set()
@@ -123,14 +123,14 @@ def _check_consistency(ds, transform, draws, label_tolerance):
 
 def test_projection_exact_on_synthetic_rhd(tmp_path):
     fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=6, seed=8)
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'training')
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'training')
     np.random.seed(1)
     _check_consistency(ds, HandCropAffine(**AUG), draws=10, label_tolerance=1e-4)
 
 
 def test_projection_exact_on_real_rhd(real_samples_dir, tmp_path):
     fx.rhd_fixture_from_real_samples(real_samples_dir, tmp_path / 'rhd')
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'evaluation')
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'evaluation')
     assert {ds.get_data_info(i)['mirrored'] for i in range(len(ds))} == {True, False}
     np.random.seed(2)
     # The real labels themselves reproject to within 0.08 px; the transform adds no error of its own.

@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmpose.structures import PoseDataSample
 
-from bmc_mmpose.datasets import HO3DHandDataset, PackHand3DInputs, RHDHandDataset, project_points
+from bmc_mmpose.datasets import HO3DDataset, PackHand3DInputs, Rhd3DDataset, project_points
 from bmc_mmpose.testing import dataset_fixtures as fx
 
 TRAIN_PIPELINE = [
@@ -47,7 +47,7 @@ def check_packed(packed, info):
 
 def test_pack_full_training_pipeline_real_rhd(real_samples_dir, tmp_path):
     fx.rhd_fixture_from_real_samples(real_samples_dir, tmp_path / 'rhd')
-    ds = RHDHandDataset(str(tmp_path / 'rhd'), 'evaluation', pipeline=TRAIN_PIPELINE)
+    ds = Rhd3DDataset(str(tmp_path / 'rhd'), 'evaluation', pipeline=TRAIN_PIPELINE)
     np.random.seed(4)
     for i in range(len(ds)):
         info = ds.get_data_info(i)
@@ -67,7 +67,7 @@ def test_pack_synthetic_and_extra_keys(tmp_path):
     fx.write_synthetic_ho3d(tmp_path / 'ho', 'evaluation', num_frames=2, seed=9)
     pipeline = [dict(type='LoadImage'), dict(type='HandCropAffine'),
                 dict(type='PackHand3DInputs', extra_instance_keys=('root_3d', 'has_root_3d'))]
-    ds = HO3DHandDataset(str(tmp_path / 'ho'), 'evaluation', pipeline=pipeline, test_mode=True)
+    ds = HO3DDataset(str(tmp_path / 'ho'), 'evaluation', pipeline=pipeline, test_mode=True)
     packed = ds[0]
     gt = packed['data_samples'].gt_instances
     assert gt.root_3d.shape == (1, 3) and gt.has_root_3d.shape == (1, )
