@@ -305,25 +305,30 @@ class _AnglePenalties(torch.autograd.Function):
         t = t_raw.clamp(0.0, 1.0)
         nearest = t * c['hull_edge'] + c['hull_start']                          # supp. Eq. 5
         theta_cs = theta - c['phase']                                         # cos() -> (cos, sin)
-        diff = theta_cs.cos().unsqueeze(1) - (nearest.unsqueeze(2) - c['phase']).cos()   # (B, K, 2, 2, 15)
-        distance = diff.abs().sum((2, 3))                                     # (B, K, 15)
+        diff = (theta_cs.cos().view(batch, 1, 2, 2, 15)
+                - (nearest.view(batch, -1, 1, 2, 15) - c['phase']).cos())    # (B, K, 2, 2, 15)
+        distance = diff.abs().sum((2, 3), keepdim=True)                       # (B, K, 1, 1, 15)
         d_min = distance.amin(1, keepdim=True)                                # supp. Eq. 6
-        outside = F.threshold((offset * c['hull_normal']).sum(2).amax(1, keepdim=True), 0.0, 0.0).sign()
+        outside = F.threshold((offset * c['hull_normal']).sum(2, keepdim=True).amax(1, keepdim=True), 0.0,
+                              0.0).sign()                                     # (B, 1, 1, 15)
         # gradient at the nearest edge, picked by a one-hot weight over edges (exact ties share the nearest
         # point, e.g. a vertex of two edges, and so the gradient)
         pick = c['one'] - F.threshold(distance - d_min, 0.0, 0.0).sign()
-        pick = (pick / pick.sum(1, keepdim=True)).unsqueeze(2)               # (B, K, 1, 15)
-        sign = (diff.sign() * pick.unsqueeze(2)).sum(1)                       # (B, 2, 2, 15)
+        pick = pick / pick.sum(1, keepdim=True)                               # (B, K, 1, 1, 15)
+        sign = (diff.sign() * pick).sum(1)                                    # (B, 2, 2, 15)
+        pick = pick.view(batch, -1, 1, 15)
         nearest_cs = (nearest * pick).sum(1, keepdim=True) - c['phase']
         edge = (c['hull_edge'] * pick).sum(1, keepdim=True)
         # d nearest / d theta = edge edge^T / |edge|^2 inside the edge, 0 where t is clamped
         edge_scaled = (c['hull_edge_scaled'] * (pick * (t == t_raw).to(pick.dtype))).sum(1, keepdim=True)
         d_nearest = (sign * nearest_cs.sin()).sum(1, keepdim=True)
         slope_hull = ((d_nearest * edge).sum(2, keepdim=True) * edge_scaled
-                      - (sign * theta_cs.sin()).sum(1, keepdim=True)) * outside.unsqueeze(2)
-        ctx.save_for_backward(F.pad(slope_hull.view(batch, 2, 3, 5), (0, 0, 1, 0)), slope)
+                      - (sign * theta_cs.sin()).sum(1, keepdim=True)) * outside
+        # the hull gradient on the grid (level 0, the root bones, has none)
+        level0 = c['zero'].expand(batch, 2, 1, 5)
+        ctx.save_for_backward(torch.cat([level0, slope_hull.view(batch, 2, 3, 5)], 2), slope)
         ctx.hull_w = c['hull_w']
-        hull = (d_min * outside).view(batch, 15)
+        hull = (d_min.view(batch, 1, 1, 15) * outside).view(batch, 15)
         ctx.mark_non_differentiable(outside)
         return penalty.sum((1, 2, 3)) + hull.sum(1) * c['hull_w'], hull, outside.view(batch, 15)
 
@@ -335,7 +340,7 @@ class _AnglePenalties(torch.autograd.Function):
             grad = grad_penalty.view(-1, 1, 1, 1) * torch.addcmul(slope, slope_hull, ctx.hull_w)
         if grad_hull is not None:
             batch = slope_hull.shape[0]
-            per_joint = F.pad(grad_hull.view(batch, 1, 3, 5), (0, 0, 1, 0)) * slope_hull
+            per_joint = slope_hull * torch.cat([torch.zeros_like(grad_hull[:, :5]), grad_hull], 1).view(batch, 1, 4, 5)
             grad = per_joint if grad is None else grad + per_joint
         return grad, None
 
