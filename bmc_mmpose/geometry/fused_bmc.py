@@ -311,16 +311,18 @@ class _AnglePenalties(torch.autograd.Function):
         d_min = distance.amin(1, keepdim=True)                                # supp. Eq. 6
         outside = F.threshold((offset * c['hull_normal']).sum(2, keepdim=True).amax(1, keepdim=True), 0.0,
                               0.0).sign()                                     # (B, 1, 1, 15)
-        # gradient at the nearest edge, picked by a one-hot weight over edges (exact ties share the nearest
-        # point, e.g. a vertex of two edges, and so the gradient)
-        pick = c['one'] - F.threshold(distance - d_min, 0.0, 0.0).sign()
-        pick = pick / pick.sum(1, keepdim=True)                               # (B, K, 1, 1, 15)
-        sign = (diff.sign() * pick).sum(1)                                    # (B, 2, 2, 15)
-        pick = pick.view(batch, -1, 1, 15)
-        nearest_cs = (nearest * pick).sum(1, keepdim=True) - c['phase']
-        edge = (c['hull_edge'] * pick).sum(1, keepdim=True)
+        # gradient at the nearest edge (an exact tie shares the nearest point, e.g. the vertex of two edges, and
+        # with it the gradient)
+        index = distance.argmin(1, keepdim=True)                              # (B, 1, 1, 1, 15)
+        sign = diff.gather(1, index.expand(batch, 1, 2, 2, 15)).view(batch, 2, 2, 15).sign()
+        index = index.view(batch, 1, 1, 15)
+        along = index.expand(batch, 1, 2, 15)
+        num_edges = c['hull_edge'].shape[0]
+        nearest_cs = nearest.gather(1, along) - c['phase']                    # (B, 2, 2, 15)
+        edge = c['hull_edge'].expand(batch, num_edges, 2, 15).gather(1, along)
         # d nearest / d theta = edge edge^T / |edge|^2 inside the edge, 0 where t is clamped
-        edge_scaled = (c['hull_edge_scaled'] * (pick * (t == t_raw).to(pick.dtype))).sum(1, keepdim=True)
+        interior = (t == t_raw).gather(1, index).to(diff.dtype)
+        edge_scaled = c['hull_edge_scaled'].expand(batch, num_edges, 2, 15).gather(1, along) * interior
         d_nearest = (sign * nearest_cs.sin()).sum(1, keepdim=True)
         slope_hull = ((d_nearest * edge).sum(2, keepdim=True) * edge_scaled
                       - (sign * theta_cs.sin()).sum(1, keepdim=True)) * outside
