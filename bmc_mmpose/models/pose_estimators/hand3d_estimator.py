@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -105,16 +105,17 @@ class Hand3DEstimator(TopdownPoseEstimator):
         Returns:
             list[PoseDataSample]: the samples with ``pred_instances``.
         """
-        predict_tensors = getattr(self.head, 'predict_tensors', None)
-        if predict_tensors is None:  # a head of another kind: MMPose's per-head path
+        if getattr(self.head, 'predict_tensors', None) is None:  # a head of another kind: MMPose's path
             return super().predict(inputs, data_samples)
         self.head.check_test_cfg(self.test_cfg)
+        return self.predict_from_features(self.extract_feat(inputs), data_samples)
+
+    def predict_from_features(self, feats: Tuple[Tensor, ...], data_samples: SampleList) -> SampleList:
+        """Everything :meth:`predict` does after the backbone (and neck): head, lifting, mapping, numpy."""
         K, ref = self.head.batch_camera_inputs(data_samples)
-        feats = self.extract_feat(inputs)
-        outputs = predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
-                                  with_joint_angles=bool(self.test_cfg.get('output_joint_angles', False)))
-        arrays = self.head.outputs_to_numpy(outputs)
-        return self._add_batched_pred(arrays, data_samples)
+        outputs = self.head.predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
+                                            with_joint_angles=bool(self.test_cfg.get('output_joint_angles', False)))
+        return self._add_batched_pred(self.head.outputs_to_numpy(outputs), data_samples)
 
     @staticmethod
     def _crop_to_image_maps(data_samples: SampleList) -> Dict[str, np.ndarray]:
