@@ -5,27 +5,14 @@
 # CombinedDataset's sample_ratio_factor (the sampler would index the wrong source). Sub-datasets have no pipeline;
 # the combined pipeline (crop, colour, pack) runs on every sample. FreiHAND keeps its 3D for has_3d_eval only
 # (supervision='2d' -> has_3d = 0). Validation: FreiHAND 'val' part with 3D ground truth.
+_base_ = ['./hand_crop_loaders.py']
 rhd_root = 'data/RHD_published_v2/'
 data_root = 'data/FreiHAND_pub_v2/'
-input_size = (128, 128)
 # Deterministic train/val split of FreiHAND's 32,560 training hands (seed 0): 3,255 validation hands leave
 # 29,305 training hands, the largest number of 3D-labelled samples in supp. Tab. 5 (num_3d_samples).
 freihand_num_val = 3255
 batch_size = 64
 source_ratio = [1, 1]  # RHD-3D : FreiHAND-2D per batch
-
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='HandCropAffine', input_size=input_size, padding=1.4, scale_factor=0.25, shift_factor=0.1,
-         rotate_factor=45., rotate_prob=0.6),
-    dict(type='HandColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.05),
-    dict(type='PackHand3DInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='HandCropAffine', input_size=input_size, padding=1.4),
-    dict(type='PackHand3DInputs'),
-]
 
 rhd_train = dict(type='Rhd3DDataset', data_root=rhd_root, split='training', hand='auto', supervision='3d',
                  pipeline=[])
@@ -34,27 +21,16 @@ freihand_train_2d = dict(type='FreiHand3DDataset', data_root=data_root, split='t
 
 train_dataloader = dict(
     batch_size=batch_size,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='MultiSourceSampler', batch_size=batch_size, source_ratio=source_ratio, shuffle=True),
     dataset=dict(
         type='CombinedDataset',
         metainfo=dict(from_file='{{ fileDirname }}/hand21_metainfo.py'),
         datasets=[rhd_train, freihand_train_2d],
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(type='FreiHand3DDataset', data_root=data_root, split='val', versions=(0, ),
-                 num_val=freihand_num_val, split_seed=0, supervision='3d', test_mode=True, pipeline=val_pipeline))
+                 num_val=freihand_num_val, split_seed=0, supervision='3d', test_mode=True,
+                 pipeline={{_base_.val_pipeline}}))
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(type='FreiHand3DDataset', data_root=data_root, split='evaluation', supervision='3d', test_mode=True,
-                 pipeline=val_pipeline))
+                 pipeline={{_base_.val_pipeline}}))
