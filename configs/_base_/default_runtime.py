@@ -20,7 +20,8 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='PoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# --show-dir draws the 3D figure; MMPose 1.3.2's PoseLocalVisualizer fails under numpy 2 (int() of a 1-element array)
+visualizer = dict(type='Hand3DVisualizer', vis_backends=vis_backends, name='visualizer')
 
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True, num_digits=6)
 log_level = 'INFO'

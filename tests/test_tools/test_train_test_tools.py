@@ -4,10 +4,12 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import torch
 
+from bmc_mmpose.utils.checkpoint import load_checkpoint_file
 from .tiny_setup import PYTHON, REPO, run_tool, write_tiny_config, write_tiny_data
 
 
@@ -17,7 +19,8 @@ def tiny_data(tmp_path_factory):
 
 
 def _checkpoint_state(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
+    """A checkpoint the Runner wrote, read as the tools read it (weights-only, MMEngine's allow-list)."""
+    return load_checkpoint_file(str(path))
 
 
 def test_train_validates_and_saves_then_test_tool_scores(tiny_data, tmp_path):
@@ -70,15 +73,22 @@ def test_resume_after_kill_matches_uninterrupted_run(tiny_data, tmp_path):
 
 
 def test_torchrun_two_cpu_processes_train_and_validate(tiny_data, tmp_path):
-    cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_data, mixed=True, max_epochs=1)
+    """Two gloo ranks train and validate; each rank reports world size 2 and half of the 8 validation samples."""
+    hook = """
+custom_imports = dict(imports=['bmc_mmpose', 'rank_report_hook'], allow_failed_imports=False)
+custom_hooks = [dict(type='RankReportHook')]
+"""
+    cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_data, mixed=True, max_epochs=1, extra=hook)
     work = tmp_path / 'work'
     proc = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
                      str(REPO / 'tools/train.py'), str(cfg), '--launcher', 'pytorch', '--work-dir', str(work)],
-                    cwd=tmp_path)
+                    cwd=tmp_path, env=dict(PYTHONPATH=f'{REPO}:{Path(__file__).parent}'))
     assert proc.returncode == 0, proc.stderr[-4000:]
     log = proc.stdout + proc.stderr
     assert 'Epoch(val)' in log and (work / 'epoch_1.pth').is_file()
-    assert "'backend': 'gloo'" in log or 'gloo' in log
+    assert "'backend': 'gloo'" in log
+    reports = sorted(line.split('rank-report ')[1] for line in log.splitlines() if 'rank-report ' in line)
+    assert reports == ['val rank=0 world_size=2 samples=4', 'val rank=1 world_size=2 samples=4'], reports
 
 
 def test_unknown_config_key_is_named(tiny_data, tmp_path):
