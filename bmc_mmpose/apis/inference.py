@@ -28,6 +28,11 @@ def _load_config(config: Any, cfg_options: Optional[dict] = None):
     return config
 
 
+def _test_pipeline(cfg) -> Sequence[dict]:
+    """The config's test pipeline (``predictor.test_pipeline_config``; this name is what tools import)."""
+    return test_pipeline_config(cfg)
+
+
 def init_hand3d_model(config: Any,
                       checkpoint: Optional[str] = None,
                       device: Union[str, torch.device] = 'cpu',
