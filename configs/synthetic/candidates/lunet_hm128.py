@@ -1,14 +1,10 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Model candidate (see ./r18_reg64.py): LightUNet (our small encoder-decoder, stride-4 output) with the head's
-# latent 2.5D heatmap read-out (soft-argmax for u, v; softmax-weighted depth map for z_r) straight on the
-# stride-4 map (no deconvolutions), 128 px input (the paper's crop size): 32 x 32 heatmaps.
-_base_ = ['./r18_reg64.py']
+# Model candidate (see ./r18_reg64.py): ./lunet_hm64.py (the main job's model) at 128 px input (the paper's crop
+# size): 32 x 32 heatmaps, 4x the FLOPs.
+_base_ = ['./lunet_hm64.py']
 
 input_size = (128, 128)
-model = dict(
-    backbone=dict(_delete_=True, type='LightUNet', stem_channels=24, stage_channels=(32, 64, 128, 192),
-                  out_channels=64),
-    head=dict(in_channels=64, mode='heatmap', deconv_out_channels=(), input_size=input_size))
+model = dict(head=dict(input_size=input_size))
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='HandCropAffine', input_size=input_size, padding=1.4, scale_factor=0.25, shift_factor=0.1,

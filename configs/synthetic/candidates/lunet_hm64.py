@@ -1,21 +1,13 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Model candidate (see ./r18_reg64.py): ./lunet_hm128.py at 64 px input (16 x 16 heatmaps), a quarter of the FLOPs.
-_base_ = ['./lunet_hm128.py']
+# Model candidate (see ./r18_reg64.py): the main job's model, LightUNet (our small encoder-decoder, stride-4 output)
+# with the head's latent 2.5D heatmap read-out (soft-argmax for u, v; softmax-weighted depth map for z_r) straight
+# on its 16 x 16 map (no deconvolutions), 64 px input; the short schedule of ./r18_reg64.py.
+_base_ = ['../proxy/a3d_b3d.py']
 
-input_size = (64, 64)
-model = dict(head=dict(input_size=input_size))
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='HandCropAffine', input_size=input_size, padding=1.4, scale_factor=0.25, shift_factor=0.1,
-         rotate_factor=45., rotate_prob=0.6),
-    dict(type='HandColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.05),
-    dict(type='PackHand3DInputs'),
+max_iters = 800
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', by_epoch=False, milestones=[int(max_iters * 0.75)], gamma=0.1),
 ]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='HandCropAffine', input_size=input_size, padding=1.4),
-    dict(type='PackHand3DInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+default_hooks = dict(checkpoint=dict(interval=max_iters))
