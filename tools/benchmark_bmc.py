@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Benchmark BMCLoss forward + backward against the per-sample loop reference, in one run.
 
-For every batch size it prints, side by side: ``BMCLoss`` (eager), ``torch.compile(BMCLoss(), fullgraph=True)``,
+For every batch size it prints, side by side: ``BMCLoss`` (eager; wall time and process CPU time), ``torch.compile(BMCLoss(), fullgraph=True)``,
 the Python-loop reference of the same maths (:class:`bmc_mmpose.testing.bmc_loop_reference.LoopReferenceBMC`,
 skipped where it would exceed ``--reference-budget``), optionally a previous ``bmc_loss.py`` (``--old-loss``,
 e.g. checked out of git to /tmp), the ratios, and the loss difference to the reference. Then the aten calls of one
@@ -43,8 +43,8 @@ def load_old_loss(path):
     return module.BMCLoss
 
 
-def time_step(fn, joints, repeats, device):
-    """Minimum wall time of ``fn(leaf).backward()`` over ``repeats`` (after one warm-up)."""
+def time_step(fn, joints, repeats, device, clock=time.perf_counter):
+    """Minimum time of ``fn(leaf).backward()`` over ``repeats`` (after one warm-up), by ``clock``."""
     def step():
         leaf = joints.detach().clone().requires_grad_(True)
         fn(leaf).backward()
@@ -54,11 +54,11 @@ def time_step(fn, joints, repeats, device):
     for _ in range(repeats):
         if device.type == 'cuda':
             torch.cuda.synchronize()
-        start = time.perf_counter()
+        start = clock()
         step()
         if device.type == 'cuda':
             torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
@@ -79,19 +79,22 @@ def benchmark_device(device, args):
     compiled = None if args.no_compile else torch.compile(BMCLoss().to(device), fullgraph=True)
     print(f'\n== {device} (torch {torch.__version__}, {torch.get_num_threads()} threads), forward + backward, '
           'min over repeats, ms ==')
-    print(f'{"B":>6} | {"BMCLoss":>9} | {"compiled":>9} | {"loop ref":>9} | {"old":>9} | {"loop/ours":>9} | '
-          f'{"old/ours":>8} | {"us/hand":>7} | |ours - ref|')
+    print(f'{"B":>6} | {"BMCLoss":>9} | {"CPU time":>9} | {"compiled":>9} | {"loop ref":>9} | {"old":>9} | '
+          f'{"loop/ours":>9} | {"old/ours":>8} | {"us/hand":>7} | |ours - ref|')
     for batch in args.batch_sizes:
         joints = test_hands(batch, device)
         repeats = max(5, min(100, int(0.5 / max(1e-4, 2e-5 * batch))))
         ours = time_step(loss, joints, repeats, device)
+        # process CPU time: what the computation costs when other jobs take the core away now and then
+        ours_cpu = time_step(loss, joints, repeats, device, clock=time.process_time) if device.type == 'cpu' \
+            else math.nan
         comp = time_step(compiled, joints, repeats, device) if compiled is not None else math.nan
         slow = (time_step(reference, joints, 1, device) if batch * 0.03 < args.reference_budget else math.nan)
         before = time_step(old, joints, max(3, repeats // 4), device) if old is not None else math.nan
         with torch.no_grad():  # float64 agreement with the reference on the first <= 32 hands
             head = joints[:min(batch, 32)].double()
             match = abs(float(loss(head)) - float(reference(head)))
-        print(f'{batch:>6} | {fmt_ms(ours)} | {fmt_ms(comp)} | {fmt_ms(slow)} | {fmt_ms(before)} | '
+        print(f'{batch:>6} | {fmt_ms(ours)} | {fmt_ms(ours_cpu)} | {fmt_ms(comp)} | {fmt_ms(slow)} | {fmt_ms(before)} | '
               f'{slow / ours:>8.0f}x | {before / ours:>7.2f}x | {ours / batch * 1e6:>7.2f} | {match:.1e}')
     joints = test_hands(args.count_batch, device)
 

@@ -152,12 +152,16 @@ def fused_bmc_constants(limits, lambda_bl: float, lambda_rb: float, lambda_a: fl
     # reference's orientation-free test (the cross products of any point sum to -2 * signed area).
     area2 = (starts[:, 0] * np.roll(starts[:, 1], -1, 0) - starts[:, 1] * np.roll(starts[:, 0], -1, 0)).sum(0)
     orientation = np.where(area2 < 0, -1.0, 1.0)
-    consts['hull_start'] = starts
-    consts['hull_edge'] = edges
-    consts['hull_edge_scaled'] = edges / np.maximum((edges**2).sum(1, keepdims=True), _EDGE_EPS)
-    consts['hull_normal'] = np.stack([edges[:, 1], -edges[:, 0]], 1) * orientation
+    # hull stage layout (coordinate, edge, batch, joint): reductions over coordinates and edges run over the
+    # outer dimensions, which is what CPU reductions are fast at
+    def layout(value):
+        return np.ascontiguousarray(value.transpose(1, 0, 2))[:, :, None, :]  # (2, K, 1, 15)
+    consts['hull_start'] = layout(starts)
+    consts['hull_edge'] = layout(edges)
+    consts['hull_edge_scaled'] = layout(edges / np.maximum((edges**2).sum(1, keepdims=True), _EDGE_EPS))
+    consts['hull_normal'] = layout(np.stack([edges[:, 1], -edges[:, 0]], 1) * orientation)
     consts['hull_w'] = np.asarray(lambda_a / 15)
-    consts['phase'] = np.array([0.0, math.pi / 2]).reshape(2, 1, 1)          # cos(x - phase) = (cos x, sin x)
+    consts['phase'] = np.array([0.0, math.pi / 2]).reshape(2, 1, 1, 1, 1)    # cos(x - phase) = (cos x, sin x)
     consts['zero'], consts['one'], consts['atan2_eps'] = np.asarray(0.0), np.asarray(1.0), np.asarray(_ATAN2_EPS)
     return consts
 
@@ -299,40 +303,37 @@ class _AnglePenalties(torch.autograd.Function):
         ctx.set_materialize_grads(False)
         batch = angles.shape[0]
         penalty, slope = _interval(angles, c, 'phi')
-        theta = angles[:, :, 1:].reshape(batch, 1, 2, 15)
-        offset = theta - c['hull_start']                                      # (B, K, 2, 15)
-        t_raw = (offset * c['hull_edge_scaled']).sum(2, keepdim=True)
+        theta = angles[:, :, 1:].transpose(0, 1).reshape(2, 1, batch, 15)   # (2, 1, B, 15)
+        offset = theta - c['hull_start']                                      # (2, K, B, 15)
+        t_raw = (offset * c['hull_edge_scaled']).sum(0, keepdim=True)         # (1, K, B, 15)
         t = t_raw.clamp(0.0, 1.0)
         nearest = t * c['hull_edge'] + c['hull_start']                          # supp. Eq. 5
-        theta_cs = theta - c['phase']                                         # cos() -> (cos, sin)
-        diff = (theta_cs.cos().view(batch, 1, 2, 2, 15)
-                - (nearest.view(batch, -1, 1, 2, 15) - c['phase']).cos())    # (B, K, 2, 2, 15)
-        distance = diff.abs().sum((2, 3), keepdim=True)                       # (B, K, 1, 1, 15)
-        d_min = distance.amin(1, keepdim=True)                                # supp. Eq. 6
-        outside = F.threshold((offset * c['hull_normal']).sum(2, keepdim=True).amax(1, keepdim=True), 0.0,
-                              0.0).sign()                                     # (B, 1, 1, 15)
+        theta_cs = theta.view(1, 2, 1, batch, 15) - c['phase']                # cos() -> (cos, sin)
+        diff = theta_cs.cos() - (nearest.view(1, 2, -1, batch, 15) - c['phase']).cos()   # (2, 2, K, B, 15)
+        distance = diff.abs().sum((0, 1))                                     # (K, B, 15)
+        d_min = distance.amin(0)                                              # supp. Eq. 6
+        outside = F.threshold((offset * c['hull_normal']).sum(0).amax(0), 0.0, 0.0).sign()   # (B, 15)
         # gradient at the nearest edge (an exact tie shares the nearest point, e.g. the vertex of two edges, and
         # with it the gradient)
-        index = distance.argmin(1, keepdim=True)                              # (B, 1, 1, 1, 15)
-        sign = diff.gather(1, index.expand(batch, 1, 2, 2, 15)).view(batch, 2, 2, 15).sign()
-        index = index.view(batch, 1, 1, 15)
-        along = index.expand(batch, 1, 2, 15)
-        num_edges = c['hull_edge'].shape[0]
-        nearest_cs = nearest.gather(1, along) - c['phase']                    # (B, 2, 2, 15)
-        edge = c['hull_edge'].expand(batch, num_edges, 2, 15).gather(1, along)
+        # picked by a one-hot weight over the edges, whose sums run over an outer dimension (fast on CPU)
+        pick = (distance == d_min).to(diff.dtype)
+        pick = pick / pick.sum(0)                                             # (K, B, 15)
+        sign = (diff.sign() * pick).sum(2, keepdim=True)                      # (2, 2, 1, B, 15)
+        nearest_cs = (nearest * pick).sum(1).view(1, 2, 1, batch, 15) - c['phase']
+        edge = (c['hull_edge'] * pick).sum(1, keepdim=True)                  # (2, 1, B, 15)
         # d nearest / d theta = edge edge^T / |edge|^2 inside the edge, 0 where t is clamped
-        interior = (t == t_raw).gather(1, index).to(diff.dtype)
-        edge_scaled = c['hull_edge_scaled'].expand(batch, num_edges, 2, 15).gather(1, along) * interior
-        d_nearest = (sign * nearest_cs.sin()).sum(1, keepdim=True)
-        slope_hull = ((d_nearest * edge).sum(2, keepdim=True) * edge_scaled
-                      - (sign * theta_cs.sin()).sum(1, keepdim=True)) * outside
+        edge_scaled = (c['hull_edge_scaled'] * (pick * (t == t_raw).to(diff.dtype))).sum(1, keepdim=True)
+        d_nearest = (sign * nearest_cs.sin()).sum(0).view(2, 1, batch, 15)
+        slope_hull = ((d_nearest * edge).sum(0, keepdim=True) * edge_scaled
+                      - (sign * theta_cs.sin()).sum(0).view(2, 1, batch, 15)) * outside   # (2, 1, B, 15)
         # the hull gradient on the grid (level 0, the root bones, has none)
-        level0 = c['zero'].expand(batch, 2, 1, 5)
-        ctx.save_for_backward(torch.cat([level0, slope_hull.view(batch, 2, 3, 5)], 2), slope)
+        slope_grid = torch.zeros_like(angles)
+        slope_grid[:, :, 1:] = slope_hull.view(2, batch, 3, 5).transpose(0, 1)
+        ctx.save_for_backward(slope_grid, slope)
         ctx.hull_w = c['hull_w']
-        hull = (d_min.view(batch, 1, 1, 15) * outside).view(batch, 15)
+        hull = d_min * outside
         ctx.mark_non_differentiable(outside)
-        return penalty.sum((1, 2, 3)) + hull.sum(1) * c['hull_w'], hull, outside.view(batch, 15)
+        return penalty.sum((1, 2, 3)) + hull.sum(1) * c['hull_w'], hull, outside
 
     @staticmethod
     def backward(ctx, grad_penalty, grad_hull, _):

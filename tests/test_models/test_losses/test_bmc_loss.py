@@ -279,7 +279,7 @@ def test_forward_backward_aten_calls_at_batch_256():
     # Per-call overhead dominates BMC: pin the number of aten calls of one forward + backward (torch profiler,
     # nested calls counted; deterministic for a given torch). Before the fused computation it was 3355.
     counts = count_aten_calls(_counted_step(256))
-    assert counts['total'] <= 430, sorted(counts.items(), key=lambda item: -item[1])[:20]
+    assert counts['total'] <= 440, sorted(counts.items(), key=lambda item: -item[1])[:20]
 
 
 def test_fullgraph_tracing_has_no_graph_break():
