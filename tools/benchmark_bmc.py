@@ -1,10 +1,11 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Benchmark BMCLoss forward + backward against the per-sample loop reference, in one run.
 
-For every batch size it prints, side by side: ``BMCLoss`` (eager; wall time and process CPU time), ``torch.compile(BMCLoss(), fullgraph=True)``,
-the Python-loop reference of the same maths (:class:`bmc_mmpose.testing.bmc_loop_reference.LoopReferenceBMC`,
-skipped where it would exceed ``--reference-budget``), optionally a previous ``bmc_loss.py`` (``--old-loss``,
-e.g. checked out of git to /tmp), the ratios, and the loss difference to the reference. Then the aten calls of one
+For every batch size it prints, side by side: ``BMCLoss`` (eager; wall time and process CPU time),
+``torch.compile(BMCLoss(), fullgraph=True)``, the Python-loop reference of the same maths
+(:class:`bmc_mmpose.testing.bmc_loop_reference.LoopReferenceBMC`, skipped where it would exceed
+``--reference-budget``), optionally a previous ``bmc_loss.py`` (``--old-loss``, e.g. checked out of git to /tmp),
+the ratios, and the loss difference to the reference. Then the aten calls of one
 forward + backward (torch profiler, nested calls counted) at ``--count-batch``. Times are the minimum over
 repeats (robust on shared machines).
 
@@ -94,8 +95,9 @@ def benchmark_device(device, args):
         with torch.no_grad():  # float64 agreement with the reference on the first <= 32 hands
             head = joints[:min(batch, 32)].double()
             match = abs(float(loss(head)) - float(reference(head)))
-        print(f'{batch:>6} | {fmt_ms(ours)} | {fmt_ms(ours_cpu)} | {fmt_ms(comp)} | {fmt_ms(slow)} | {fmt_ms(before)} | '
-              f'{slow / ours:>8.0f}x | {before / ours:>7.2f}x | {ours / batch * 1e6:>7.2f} | {match:.1e}')
+        print(f'{batch:>6} | {fmt_ms(ours)} | {fmt_ms(ours_cpu)} | {fmt_ms(comp)} | {fmt_ms(slow)} | '
+              f'{fmt_ms(before)} | {slow / ours:>8.0f}x | {before / ours:>7.2f}x | {ours / batch * 1e6:>7.2f} | '
+              f'{match:.1e}')
     joints = test_hands(args.count_batch, device)
 
     def counted(fn):

@@ -34,7 +34,8 @@ root-bone planes and frames are non-degenerate. Where they are degenerate both a
 gradients, but conventions differ in three places: (1) a bone after a degenerate frame (e.g. collinear root
 bones) is measured about the parent bone's direction (the paper's ``R^theta z = b^F``) rather than about the
 degenerate frame's z-axis; (2) the ``eps`` thresholds of the normals apply to ``|u_next x b|`` (bone length
-included) instead of ``|u_next x u|``; (3) root bones closer than ``eps / |b|`` rad to collinear get angle 0.
+included) instead of ``|u_next x u|``; (3) root bones closer than ``eps / |b|`` rad to (anti)parallel get
+angle 0 (pi) exactly.
 """
 import math
 from typing import Dict, Tuple
@@ -290,8 +291,9 @@ class _FingerAngles(torch.autograd.Function):
         grad_v0 = torch.addcmul(grad_v1, inner, inner_g, value=-1)
         grad_inner = -(s1 * grad_v1 + inner_g * v0)
         grad_normals = torch.addcmul(grad_dx * unit_y, grad_v0, ctx.level0)
-        return (torch.linalg.cross(x_axes, grad_v0, dim=1), torch.linalg.cross(grad_v0, root, dim=1).sum(2, keepdim=True),
-                grad_normals, grad_inner, grad_outer, grad_dy * unit_y, grad_dot, None, None)
+        grad_root = torch.linalg.cross(x_axes, grad_v0, dim=1)
+        grad_x_axes = torch.linalg.cross(grad_v0, root, dim=1).sum(2, keepdim=True)
+        return grad_root, grad_x_axes, grad_normals, grad_inner, grad_outer, grad_dy * unit_y, grad_dot, None, None
 
 
 class _AnglePenalties(torch.autograd.Function):
