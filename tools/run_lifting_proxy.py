@@ -65,6 +65,7 @@ ROWS = OrderedDict([
     ('a3d_b3d_bmc', 'supp. Tab. 5: + L_BMC, 3D of all B hands'),
     ('a3d_b2d_bmc_cf', 'not in the paper: + L_BMC, two-joint closed-form root (placement and refiner start)'),
     ('a3d_b2d_bmc_x10', 'not in the paper: + L_BMC, 10x the paper weights'),
+    ('a3d_b2d_bmc_x100', 'not in the paper: + L_BMC, 100x the paper weights'),
     ('a3d_b2d_closed_form_root', 'not in the paper: 3D_A + 2D_B, two-joint closed-form root as refiner start'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')
@@ -376,8 +377,8 @@ def main(argv=None):
                         help='JSON written after every run (records of earlier runs in it are kept)')
     parser.add_argument('--log-every', type=int, default=0)
     parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--merge', nargs='+', help='only merge these JSON files of earlier runs into --out and print '
-                        'the table of their records')
+    parser.add_argument('--merge', nargs='+', help='only merge these JSON files of earlier runs into --out (the first '
+                        'record of a (row, seed, input) wins) and print the table of their records')
     args = parser.parse_args(argv)
     if args.merge:
         merged = None
@@ -387,7 +388,8 @@ def main(argv=None):
             if merged is None:
                 merged = dict(part, records=[], commands=[])
             merged['commands'].append(part.get('command'))
-            merged['records'] += part['records']
+            seen = {(r['row'], r['seed'], r['noise']) for r in merged['records']}
+            merged['records'] += [r for r in part['records'] if (r['row'], r['seed'], r['noise']) not in seen]
         merged.pop('command', None)
         with open(args.out, 'w') as f:
             json.dump(merged, f, indent=1)
