@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Benchmark BMCLoss forward + backward against the per-sample loop reference, in one run.
 
-For every batch size it prints, side by side: ``BMCLoss`` (eager; wall time and process CPU time),
+For every batch size it prints, side by side: ``BMCLoss`` (eager; wall time and CPU time of the thread),
 ``torch.compile(BMCLoss(), fullgraph=True)``, the Python-loop reference of the same maths
 (:class:`bmc_mmpose.testing.bmc_loop_reference.LoopReferenceBMC`, skipped where it would exceed
 ``--reference-budget``), optionally a previous ``bmc_loss.py`` (``--old-loss``, e.g. checked out of git to /tmp),
@@ -86,8 +86,8 @@ def benchmark_device(device, args):
         joints = test_hands(batch, device)
         repeats = max(5, min(100, int(0.5 / max(1e-4, 2e-5 * batch))))
         ours = time_step(loss, joints, repeats, device)
-        # process CPU time: what the computation costs when other jobs take the core away now and then
-        ours_cpu = time_step(loss, joints, repeats, device, clock=time.process_time) if device.type == 'cpu' \
+        # CPU time of this thread (torch runs single-threaded here): the cost when other jobs take the core away
+        ours_cpu = time_step(loss, joints, repeats, device, clock=time.thread_time) if device.type == 'cpu' \
             else math.nan
         comp = time_step(compiled, joints, repeats, device) if compiled is not None else math.nan
         slow = (time_step(reference, joints, 1, device) if batch * 0.03 < args.reference_budget else math.nan)
