@@ -21,7 +21,9 @@ For each backbone depth and batch size it times, on the same preprocessed 128-px
 Every timed function runs ``--iters`` times per round; rounds alternate over the functions, in reversed order
 every other round, so that load changes on a shared machine hit all of them. The median and the fastest round
 per function are reported, with the overhead relative to the backbone. Random weights: speed does not depend on
-them. ``--markdown FILE`` appends the table with the command, machine, date and load to FILE.
+them. ``--clock cpu`` times the process's CPU time instead of the wall clock: with ``--threads 1`` that is the
+work done, which a shared, loaded machine barely changes (the wall clock then mostly measures the CPU share).
+``--markdown FILE`` appends the table with the command, machine, date and load to FILE.
 
 Example::
 
@@ -57,16 +59,22 @@ def parse_args():
     parser.add_argument('--threads', type=int, default=2, help='torch and onnxruntime intra-op threads')
     parser.add_argument('--no-onnx', action='store_true', help='skip onnxruntime')
     parser.add_argument('--no-e2e', action='store_true', help='skip the image-to-result predictor timings')
+    parser.add_argument('--clock', choices=sorted(CLOCKS), default='wall',
+                        help='wall time, or the CPU time of this process (with --threads 1 it is the work done, '
+                        'nearly independent of other processes competing for the cores)')
     parser.add_argument('--fuse-conv-bn', action='store_true', help='also time the model with BatchNorm folded')
     parser.add_argument('--markdown', default=None, help='append the results as a markdown table to this file')
     return parser.parse_args()
 
 
-def _timed(fn, iters: int) -> float:
-    start = time.perf_counter()
+CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
+
+
+def _timed(fn, iters: int, clock=time.perf_counter) -> float:
+    start = clock()
     for _ in range(iters):
         fn()
-    return (time.perf_counter() - start) / iters
+    return (clock() - start) / iters
 
 
 def build_model(config: str, depth: int):
@@ -76,14 +84,14 @@ def build_model(config: str, depth: int):
     return init_hand3d_model(config, cfg_options=options)
 
 
-def time_functions(functions: dict, rounds: int, iters: int) -> dict:
+def time_functions(functions: dict, rounds: int, iters: int, clock=time.perf_counter) -> dict:
     names = list(functions)
     for name in names:  # warm-up
         functions[name]()
     times = {name: [] for name in names}
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
-            times[name].append(_timed(functions[name], iters))
+            times[name].append(_timed(functions[name], iters, clock))
     return times
 
 
@@ -99,7 +107,7 @@ def main():
     rows = []
     header = (f'{"model":>9} | {"batch":>5} | {"what":>14} | {"median ms":>9} | {"best ms":>8} | {"img/s":>7} | '
               f'{"vs backbone":>11}')
-    print(f'config: {args.config}  threads: {args.threads}  rounds: {args.rounds}  device: cpu  '
+    print(f'config: {args.config}  threads: {args.threads}  clock: {args.clock}  rounds: {args.rounds}  device: cpu  '
           f'torch {torch.__version__}  load before: {load_before[0]:.2f}')
     print(header)
     for depth in args.depths:
@@ -171,7 +179,7 @@ def main():
                 functions[name] = (lambda p=predictor: p(image, boxes, K=cam_k))
             iters = args.iters or (20 if batch_size == 1 else 2)
             with torch.inference_mode():
-                times = time_functions(functions, args.rounds, iters)
+                times = time_functions(functions, args.rounds, iters, CLOCKS[args.clock])
             for name, values in times.items():
                 ref = statistics.median(times['backbone fused' if name.endswith('fused') else 'backbone'])
                 med, best = statistics.median(values), min(values)
@@ -195,7 +203,8 @@ def main():
             f.write(f'\n### {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n')
             f.write(f'Command: `python {" ".join(sys.argv)}`  \n')
             f.write(f'Machine: {cpu}, {os.cpu_count()} logical cores, torch {torch.__version__}, '
-                    f'{args.threads} threads; load average (1 min) before / after: {load_before[0]:.2f} / '
+                    f'{args.threads} threads, {args.clock} clock; load average (1 min) before / after: '
+                    f'{load_before[0]:.2f} / '
                     f'{load_after[0]:.2f}\n\n')
             f.write('| model | batch | what | median ms | best ms | images/s (median) | vs backbone (median) |\n')
             f.write('|---|---|---|---|---|---|---|\n')
