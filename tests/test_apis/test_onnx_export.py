@@ -101,3 +101,22 @@ def test_tool_verify_and_errors(exported, tmp_path, capsys):
     assert all(float(line.rsplit(' ', 1)[1]) <= 1e-4 for line in lines)
     with pytest.raises(FileNotFoundError, match='checkpoint'):
         _tool().main([str(cfg_path), str(tmp_path / 'missing.pth'), '--out', str(tmp_path / 'x.onnx')])
+
+
+def test_heatmap_head_exports_too(tmp_path):
+    """The latent-heatmap variant (softmax, soft-argmax over a deconvolved map) exports and matches as well."""
+    from bmc_mmpose.apis import export_onnx
+    cfg = small_config()
+    cfg['model']['head'].update(mode='heatmap', deconv_out_channels=(16, ))
+    torch.manual_seed(5)
+    model = init_hand3d_model(cfg)
+    onnx_file = export_onnx(model, str(tmp_path / 'heatmap.onnx'))
+    crops = (np.random.default_rng(6).random((2, 3, INPUT_SIZE[1], INPUT_SIZE[0])) * 255).astype(np.float32)
+    cam_k = np.tile(np.array([[80.0, 0, 32], [0, 80.0, 32], [0, 0, 1]], np.float32), (2, 1, 1))
+    network = Hand3DCropNetwork(model).eval()
+    with torch.no_grad():
+        reference = [t.numpy() for t in network(torch.from_numpy(crops), torch.from_numpy(cam_k))]
+    outputs = ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider']).run(None, dict(crops=crops,
+                                                                                               cam_K=cam_k))
+    for name, ref, out in zip(CROP_NETWORK_OUTPUTS, reference, outputs):
+        assert _tool().relative_difference(ref, out) <= 1e-4, name
