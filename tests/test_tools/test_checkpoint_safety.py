@@ -188,6 +188,13 @@ def test_test_tool_refuses_malicious_checkpoint(tiny_data, tmp_path):
     assert proc.returncode != 0
     assert str(ckpt) in proc.stderr and '--trust-checkpoint' in proc.stderr, proc.stderr[-2000:]
     assert not marker.exists()
+    # a truncated checkpoint: the error names the file instead of a bare torch/zip error
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(ckpt.read_bytes()[:300])
+    proc = run_tool([str(REPO / 'tools/test.py'), str(cfg), str(truncated), '--work-dir', str(tmp_path / 'w')],
+                    cwd=tmp_path)
+    assert proc.returncode != 0
+    assert f"checkpoint '{truncated}' cannot be read" in proc.stderr, proc.stderr[-2000:]
 
 
 def test_test_tool_refuses_checkpoint_of_another_architecture(tiny_data, tmp_path):
