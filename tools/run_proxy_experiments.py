@@ -231,6 +231,16 @@ def config_seed(config: str):
     return Config.fromfile(osp.join(REPO, config)).get('randomness', {}).get('seed')
 
 
+def trained_config(folder: str, row: str):
+    """Seed and iterations of the config ``tools/train.py`` dumped into ``folder/row`` (None if absent)."""
+    path = osp.join(REPO, folder, row, f'{row}.py')
+    if not osp.isfile(path):
+        return None
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    return dict(seed=cfg.get('randomness', {}).get('seed'), max_iters=cfg.get('train_cfg', {}).get('max_iters'))
+
+
 def collect_records(work_dir: str, seeds=None, data_dir: str = DATA_DIR) -> list:
     """One record per (row, seed) with results in ``work_dir``: row, paper name, config, seed, every column,
     training/test seconds."""
@@ -242,8 +252,13 @@ def collect_records(work_dir: str, seeds=None, data_dir: str = DATA_DIR) -> list
                 continue
             timing = _load_json(osp.join(REPO, folder, row, 'timing.json')) or {}
             config = config_for(osp.join(CONFIG_DIR, f'{row}.py'), data_dir, work_dir)
-            records.append(dict(row=row, name=ROWS[row], config=config, seed=config_seed(config) if seed is None
-                                else seed, work_dir=osp.join(folder, row), columns=_column_values(metrics),
+            trained = trained_config(folder, row)  # as trained, --cfg-options applied (None if not kept)
+            row_seed = seed
+            if row_seed is None:
+                row_seed = trained['seed'] if trained else config_seed(config)
+            records.append(dict(row=row, name=ROWS[row], config=config, seed=row_seed,
+                                max_iters=trained['max_iters'] if trained else None,
+                                work_dir=osp.join(folder, row), columns=_column_values(metrics),
                                 train_seconds=timing.get('train'), test_seconds=timing.get('test'),
                                 tested_checkpoint=timing.get('checkpoint'), finished=timing.get('finished')))
     return records

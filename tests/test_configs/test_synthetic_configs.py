@@ -131,3 +131,11 @@ def test_proxy_runner_writes_every_seed_as_json(tmp_path):
         ('a3d_b2d', 0, 60.0, 100.0), ('a3d_b2d', 1, 50.0, 101.0)]
     assert data['records'][0]['config'] == 'configs/synthetic/proxy/a3d_b2d.py'
     assert data['machine'] and data['date'].endswith('Z') and data['records'][0]['columns']['2D px'] is None
+    assert data['records'][0]['max_iters'] is None  # no dumped training config in this fixture
+    # without --seeds: seed and iterations of the config as trained (tools/train.py dumps it into the row's folder)
+    row_dir = tmp_path / 'single' / 'a3d_b2d'
+    (row_dir / 'test').mkdir(parents=True)
+    (row_dir / 'test' / 'test_metrics.json').write_text(json.dumps({'hand3d/Tab2_3d_mm': 70.0}))
+    (row_dir / 'a3d_b2d.py').write_text('randomness = dict(seed=7)\ntrain_cfg = dict(max_iters=1000)\n')
+    record = runner.collect_records(str(tmp_path / 'single'))[0]
+    assert (record['seed'], record['max_iters'], record['columns']['3D mm']) == (7, 1000, 70.0)

@@ -110,11 +110,9 @@ def test_domains_differ_in_articulation_and_viewpoint():
 def test_limits_from_generated_hands_accept_fresh_ones():
     """Limits computed from a large sample (50000 generated hands) give zero BMC loss to >= 99 % of fresh ones.
 
-    Measured (2000 fresh hands): 99.75 % (seed 7), 99.4 % (seed 8). What it takes: the K = 10 hulls are grown
-    until they enclose every hand they come from (``enclose_hulls=True``, the default; inscribed 10-gons cut the
-    point clouds' corners and accepted only 93.6 % / 94.8 % with 5000 hands), and the sample must be large,
-    because a fresh hand may fall outside the convex hull of the sample itself: enclosing hulls from 5000 hands
-    accept 94.6 % / 95.8 %, from 20000 98.6 % / 98.9 %.
+    What it takes: the K = 10 hulls are grown until they enclose every hand they come from
+    (``enclose_hulls=True``, the default; inscribed 10-gons cut the point clouds' corners), and the sample must be
+    large, because a fresh hand may fall outside the convex hull of the sample itself.
     """
     from bmc_mmpose.limits import compute_bmc_limits
     from bmc_mmpose.models.losses import BMCLoss
