@@ -66,6 +66,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_cf', 'not in the paper: + L_BMC, two-joint closed-form root (placement and refiner start)'),
     ('a3d_b2d_bmc_x10', 'not in the paper: + L_BMC, 10x the paper weights'),
     ('a3d_b2d_bmc_x100', 'not in the paper: + L_BMC, 100x the paper weights'),
+    ('a3d_b2d_bmc_x1000', 'not in the paper: + L_BMC, 1000x the paper weights'),
     ('a3d_b2d_closed_form_root', 'not in the paper: 3D_A + 2D_B, two-joint closed-form root as refiner start'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')

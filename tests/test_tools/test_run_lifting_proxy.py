@@ -65,3 +65,15 @@ def test_true_hands_are_a_minimum_of_bmc_as_applied(runner, analysis, tmp_path):
         # test hands outside the 3000 training hands' limits are rare; their loss is small
         assert float(value.median()) == 0.0 and float(value.mean()) < 1e-3, placement
         assert float(grad.norm(dim=-1).median()) == 0.0, placement
+
+
+def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
+    configs = sorted(p.stem for p in (REPO / 'configs' / 'synthetic' / 'lifting').glob('*.py'))
+    rows = [c for c in configs if c != 'rhd3d_fh2d_lifter']  # the MMEngine (tools/train.py) config
+    assert sorted(runner.ROWS) == rows
+    for row in rows:
+        cfg, _ = runner.load_row(row)
+        model = runner.build_model(cfg, None, [1.0] * 20)
+        assert type(model).__name__ == 'KeypointLifter' and model.head.root_solver in ('bones', 'closed_form')
+        bmc = cfg.model.head.get('bmc_loss')
+        assert (bmc is not None) == ('bmc' in row or row.endswith(('_bl', '_rb', '_a'))), row
