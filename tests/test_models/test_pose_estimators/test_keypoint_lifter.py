@@ -76,8 +76,8 @@ def test_lifter_at_ground_truth_has_zero_losses_and_exact_3d(hands):
 
 
 def test_small_lifter_overfits_a_fixed_batch(hands):
-    # root_solver='bones': with the two-joint closed form, one of these 16 hands (reference bone nearly end-on) had
-    # root-depth errors of several bone lengths in some iterations, so the 3D error jumped between 1 and 30 mm
+    # root_solver='bones': the two-joint closed form is ill-conditioned for a hand whose reference bone points at the
+    # camera, and its root-depth error then makes the 3D error of a small batch jump between iterations
     torch.manual_seed(0)
     model = build(lifter_cfg(hidden=128, blocks=1, root_solver='bones'))
     inputs, samples = packed_samples(hands, range(16))
