@@ -1,6 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/test.py end to end: --dump-submission freihand / ho3d (the zip read back: count and order), --out,
 --show-dir, and a torchrun evaluation in which two ranks see every sample exactly once."""
+import re
 import json
 import pickle
 from pathlib import Path
@@ -120,7 +121,7 @@ custom_hooks = [dict(type='RankReportHook')]
                     cwd=tmp_path, env=dict(PYTHONPATH=f'{REPO}:{Path(__file__).parent}'))
     assert proc.returncode == 0, proc.stderr[-4000:]
     log = proc.stdout + proc.stderr
-    reports = sorted(line.split('rank-report ')[1] for line in log.splitlines() if 'rank-report ' in line)
+    reports = sorted(re.findall(r'rank-report (\w+ rank=\d+ world_size=\d+ samples=\d+)', log))
     assert reports == ['test rank=0 world_size=2 samples=3', 'test rank=1 world_size=2 samples=2'], reports
     with open(out, 'rb') as f:
         dumped = pickle.load(f)

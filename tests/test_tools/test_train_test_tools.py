@@ -1,5 +1,6 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """End-to-end tests of tools/train.py and tools/test.py on CPU with tiny original-format datasets."""
+import re
 import os
 import signal
 import subprocess
@@ -87,7 +88,7 @@ custom_hooks = [dict(type='RankReportHook')]
     log = proc.stdout + proc.stderr
     assert 'Epoch(val)' in log and (work / 'epoch_1.pth').is_file()
     assert "'backend': 'gloo'" in log
-    reports = sorted(line.split('rank-report ')[1] for line in log.splitlines() if 'rank-report ' in line)
+    reports = sorted(re.findall(r'rank-report (\w+ rank=\d+ world_size=\d+ samples=\d+)', log))
     assert reports == ['val rank=0 world_size=2 samples=4', 'val rank=1 world_size=2 samples=4'], reports
 
 
