@@ -18,9 +18,9 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout's bmc_mmpose first
 
-from cli_common import load_config  # noqa: E402
+from bmc_mmpose.utils.cli import load_config  # noqa: E402
 
 
 def parse_args():
@@ -99,7 +99,7 @@ def main():
         metrics = runner.test()
     from mmengine.dist import is_main_process
     if is_main_process() and metrics:
-        # All evaluators' numbers in one machine-readable file (tools/run_proxy_experiments.py reads it).
+        # All evaluators' numbers in one machine-readable file (tools/experiments/run_proxy_experiments.py reads it).
         path = osp.join(cfg.work_dir, 'test_metrics.json')
         with open(path, 'w') as f:
             json.dump({k: float(v) if isinstance(v, (int, float)) else str(v) for k, v in metrics.items()}, f,

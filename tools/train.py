@@ -15,9 +15,9 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout's bmc_mmpose first
 
-from cli_common import load_config  # noqa: E402
+from bmc_mmpose.utils.cli import load_config  # noqa: E402
 
 
 def parse_args():

@@ -4,7 +4,7 @@
 A thin layer over the generator's public API (:func:`bmc_mmpose.synthetic.generate.sample_domain_poses`, or
 :func:`bmc_mmpose.synthetic.hand_model.sample_hand_poses` for an explicit distribution): each domain can have tens
 of thousands of hands in a second, since nothing is drawn; with the same seed they are the hands
-``generate_synthetic`` renders. The 2D noise model is the one of ``tools/analyze_bmc_depth_recovery.py``:
+``generate_synthetic`` renders. The 2D noise model is the one of ``tools/analysis_tools/analyze_bmc_depth_recovery.py``:
 isotropic Gaussian pixel noise whose *mean Euclidean size* is ``noise_px``.
 """
 import math

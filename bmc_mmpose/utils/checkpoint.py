@@ -5,7 +5,7 @@ Policy: checkpoints are read with ``torch.load(weights_only=True)``. The only no
 MMEngine writes into its own checkpoints (``ALLOWED_CHECKPOINT_GLOBALS``: the message hub's ``HistoryBuffer`` and
 the numpy arrays, dtypes and scalars it holds, plus ``getattr`` restricted to the four ``HistoryBuffer`` statistics
 methods), and they are allowed only inside :func:`safe_checkpoint_loading`
-(what ``tools/train.py``, ``tools/test.py`` and ``tools/demo.py`` run in), never globally on import. A trusted
+(what ``tools/train.py``, ``tools/test.py`` and ``tools/inference/demo.py`` run in), never globally on import. A trusted
 legacy checkpoint that needs more (anything pickled with arbitrary classes) is loaded on purpose with
 ``trusted=True`` (the tools' ``--trust-checkpoint`` flag), which is ``weights_only=False`` for that run only.
 

@@ -1,8 +1,8 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# The main job on the embedded synthetic data (tools/run_main_job.py): the flagship recipe (3D labels of domain A +
+# The main job on the embedded synthetic data (tools/experiments/run_main_job.py): the flagship recipe (3D labels of domain A +
 # 2D labels of domain B + BMC, same datasets, sampler, losses and weights) with the data roots, the model, the
 # input size and the schedule swapped so that it trains from scratch on 2 CPU cores within 15 minutes.
-# Domain A is written as RHD, domain B as FreiHAND (tools/generate_synthetic_data.py); BMC limits are "computed"
+# Domain A is written as RHD, domain B as FreiHAND (tools/data/generate_synthetic_data.py); BMC limits are "computed"
 # from domain B's 3D (paper Tab. 6) by the job.
 _base_ = ['../bmc/rhd3d_fh2d.py']
 

@@ -17,7 +17,7 @@ REAL_SAMPLES = REPO / '..' / 'shared' / 'data' / 'real_samples'
 
 
 def _demo_module():
-    spec = importlib.util.spec_from_file_location('bmc_demo', REPO / 'tools' / 'demo.py')
+    spec = importlib.util.spec_from_file_location('bmc_demo', REPO / 'tools' / 'inference' / 'demo.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

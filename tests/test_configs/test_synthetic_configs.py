@@ -29,7 +29,7 @@ def _load(path: Path) -> Config:
 
 def _proxy_runner():
     import importlib.util
-    spec = importlib.util.spec_from_file_location('runner', REPO / 'tools' / 'run_proxy_experiments.py')
+    spec = importlib.util.spec_from_file_location('runner', REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py')
     runner = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(runner)
     return runner
@@ -52,7 +52,7 @@ def test_proxy_table_marks_rows_tested_from_another_checkpoint(tmp_path):
 
 
 def test_proxy_runner_rejects_a_bad_checkpoint_option():
-    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'run_proxy_experiments.py'), '--from-checkpoint',
+    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py'), '--from-checkpoint',
                            'a3d_b2d_bmc=no/such.pth'], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2
     assert "--from-checkpoint 'a3d_b2d_bmc=no/such.pth'" in proc.stderr and 'existing checkpoint' in proc.stderr
@@ -78,7 +78,7 @@ def test_proxy_runner_redirects_data_paths(tmp_path):
 
 
 def test_proxy_runner_needs_its_own_data_dir_for_another_gap():
-    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'run_proxy_experiments.py'), '--gap', '0.5'],
+    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py'), '--gap', '0.5'],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2 and '--gap 0.5 needs its own --data-dir' in proc.stderr
 

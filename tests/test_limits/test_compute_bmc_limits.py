@@ -104,7 +104,7 @@ def test_tool_writes_limits_and_plot(tmp_path):
     if order == 'rhd':
         hands = hands[:, list(inverse_permutation(RHD_TO_FREIHAND))]
     np.save(tmp_path / 'hands.npy', hands)
-    command = [sys.executable, str(REPO / 'tools' / 'compute_bmc_limits.py'), str(tmp_path / 'hands.npy'),
+    command = [sys.executable, str(REPO / 'tools' / 'data' / 'compute_bmc_limits.py'), str(tmp_path / 'hands.npy'),
                '--order', order, '--out', str(tmp_path / 'limits.json')]
     if order == 'rhd':
         command += ['--plot', str(tmp_path / 'hulls.png')]
@@ -126,7 +126,7 @@ def test_tool_reads_a_dataset_config(tmp_path, capsys):
     config = tmp_path / 'config.py'
     config.write_text(f"train_dataloader = dict(dataset=dict(type='Rhd3DDataset', data_root=r'{tmp_path / 'rhd'}', "
                       "split='training'))\n")
-    spec = importlib.util.spec_from_file_location('compute_bmc_limits_tool', REPO / 'tools' / 'compute_bmc_limits.py')
+    spec = importlib.util.spec_from_file_location('compute_bmc_limits_tool', REPO / 'tools' / 'data' / 'compute_bmc_limits.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert tool.main(['--dataset-config', str(config), '--out', str(tmp_path / 'limits.json')]) == 0

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/simulate_detections.py: detections of a config's dataset, read back through LoadDetectedKeypoints2D."""
+"""tools/data/simulate_detections.py: detections of a config's dataset, read back through LoadDetectedKeypoints2D."""
 import importlib.util
 import json
 from pathlib import Path
@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('simulate_detections', REPO / 'tools' / 'simulate_detections.py')
+    spec = importlib.util.spec_from_file_location('simulate_detections', REPO / 'tools' / 'data' / 'simulate_detections.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/analyze_bmc_depth_recovery.py: BMC alone, with exact 2D, moves relative depths towards the truth."""
+"""tools/analysis_tools/analyze_bmc_depth_recovery.py: BMC alone, with exact 2D, moves relative depths towards the truth."""
 import importlib.util
 from pathlib import Path
 
@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope='module')
 def tool():
     spec = importlib.util.spec_from_file_location('analyze_bmc_depth_recovery',
-                                                  REPO / 'tools' / 'analyze_bmc_depth_recovery.py')
+                                                  REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -60,12 +60,12 @@ def test_best_of_starts_keeps_the_lowest_loss_per_hand(tool):
 def test_command_line_prints_one_row_per_noise_level(tmp_path):
     from .tiny_setup import run_tool, write_tiny_config, write_tiny_data
     config = write_tiny_config(tmp_path / 'tiny.py', write_tiny_data(tmp_path / 'data', num=4))
-    proc = run_tool([str(REPO / 'tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--noise-px', '0', '3',
+    proc = run_tool([str(REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--noise-px', '0', '3',
                      '--starts', '2', '--steps', '5'], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith('| ') and not line.startswith('| 2D')]
     assert len(rows) == 2
     assert rows[0].startswith('| 0.00 |') and float(rows[1].split('|')[1]) > 0  # the measured noise of level 3
-    bad = run_tool([str(REPO / 'tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--init-from',
+    bad = run_tool([str(REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--init-from',
                     str(tmp_path / 'nowhere')], cwd=tmp_path)
     assert bad.returncode != 0 and 'nowhere/hand3d_predictions.json does not exist' in bad.stderr

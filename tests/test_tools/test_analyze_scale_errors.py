@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/analyze_scale_errors.py: the scale-versus-shape decomposition on crafted predictions."""
+"""tools/analysis_tools/analyze_scale_errors.py: the scale-versus-shape decomposition on crafted predictions."""
 import importlib.util
 from pathlib import Path
 
@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('analyze_scale_errors', REPO / 'tools' / 'analyze_scale_errors.py')
+    spec = importlib.util.spec_from_file_location('analyze_scale_errors', REPO / 'tools' / 'analysis_tools' / 'analyze_scale_errors.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""Checkpoints cannot run code and must fit the model: the loader, tools/train.py, tools/test.py, tools/demo.py."""
+"""Checkpoints cannot run code and must fit the model: the loader, tools/train.py, tools/test.py, tools/inference/demo.py."""
 import importlib.util
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def small_cfg_path(tmp_path):
 
 
 def _demo_main(argv):
-    spec = importlib.util.spec_from_file_location('bmc_demo_ckpt', REPO / 'tools' / 'demo.py')
+    spec = importlib.util.spec_from_file_location('bmc_demo_ckpt', REPO / 'tools' / 'inference' / 'demo.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.main(argv)
@@ -239,7 +239,7 @@ def test_demo_cli_refuses_malicious_checkpoint(small_cfg_path, tmp_path):
     image = _image(tmp_path)
     marker = tmp_path / 'payload_ran'
     evil = _write_malicious_checkpoint(tmp_path / 'evil.pth', marker)
-    proc = run_tool([str(REPO / 'tools/demo.py'), str(image), '--config', str(small_cfg_path), '--checkpoint',
+    proc = run_tool([str(REPO / 'tools/inference/demo.py'), str(image), '--config', str(small_cfg_path), '--checkpoint',
                      str(evil), '--out-dir', str(tmp_path / 'out')], cwd=tmp_path)
     assert proc.returncode != 0
     assert str(evil) in proc.stderr and '--trust-checkpoint' in proc.stderr, proc.stderr[-2000:]

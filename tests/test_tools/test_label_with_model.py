@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/label_with_model.py: a tiny model labels images / a dataset; the file feeds the detections readers."""
+"""tools/data/label_with_model.py: a tiny model labels images / a dataset; the file feeds the detections readers."""
 import importlib.util
 
 import cv2
@@ -19,7 +19,7 @@ from bmc_mmpose.testing.small_hand3d_config import small_config
 
 from .tiny_setup import REPO, run_tool
 
-TOOL = REPO / 'tools' / 'label_with_model.py'
+TOOL = REPO / 'tools' / 'data' / 'label_with_model.py'
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/lift_keypoints.py: a detections file in, every hand out, 3D consistent with the 2D it was given."""
+"""tools/inference/lift_keypoints.py: a detections file in, every hand out, 3D consistent with the 2D it was given."""
 import importlib.util
 import json
 from pathlib import Path
@@ -14,7 +14,7 @@ CONFIG = REPO / 'configs' / 'synthetic' / 'lifting' / 'a3d.py'
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('lift_keypoints', REPO / 'tools' / 'lift_keypoints.py')
+    spec = importlib.util.spec_from_file_location('lift_keypoints', REPO / 'tools' / 'inference' / 'lift_keypoints.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

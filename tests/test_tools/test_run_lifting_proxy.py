@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""tools/run_lifting_proxy.py and tools/analyze_lifting_bmc.py on a tiny budget: records, columns, the BMC minimum."""
+"""tools/experiments/run_lifting_proxy.py and tools/analysis_tools/analyze_lifting_bmc.py on a tiny budget: records, columns, the BMC minimum."""
 import importlib.util
 import json
 import sys
@@ -12,9 +12,9 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load(name):
-    sys.path.insert(0, str(REPO / 'tools'))
-    spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / f'{name}.py')
+def _load(folder, name):
+    sys.path.insert(0, str(REPO / 'tools' / 'experiments'))
+    spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / folder / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -22,12 +22,12 @@ def _load(name):
 
 @pytest.fixture(scope='module')
 def runner():
-    return _load('run_lifting_proxy')
+    return _load('experiments', 'run_lifting_proxy')
 
 
 @pytest.fixture(scope='module')
 def analysis():
-    return _load('analyze_lifting_bmc')
+    return _load('analysis_tools', 'analyze_lifting_bmc')
 
 
 def test_tiny_proxy_run_writes_every_column(runner, tmp_path):

@@ -9,7 +9,7 @@ config's test pipeline packs it (BGR, 0-255; normalisation and the channel swap 
 ``cam_K`` (B, 3, 3) float32, the crop's intrinsics; outputs ``keypoints_crop`` (B, 21, 2) crop px, ``z_r``
 (B, 21), ``z_root`` (B,) refined, ``z_root_closed_form`` (B,) (reference-bone units) and ``keypoints_3d_norm``
 (B, 21, 3) (reference-bone units, crop camera frame; multiply by the bone length in mm for metric joints). The
-batch axis is dynamic. Run it with ``tools/demo.py ... --backend onnxruntime --onnx model.onnx`` or
+batch axis is dynamic. Run it with ``tools/inference/demo.py ... --backend onnxruntime --onnx model.onnx`` or
 ``bmc_mmpose.apis.Hand3DPredictor(cfg, backend='onnxruntime', onnx_file=...)``, which add the crop and the
 mapping back to the image. ``--verify`` runs the exported file in onnxruntime on random crops of batch 1 and 3 and
 prints the largest relative difference to PyTorch.
@@ -22,6 +22,9 @@ from typing import List, Optional
 
 import numpy as np
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's bmc_mmpose first
+from bmc_mmpose.utils.cli import add_model_loading_args  # noqa: E402
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='export a bmc_mmpose model to ONNX')
@@ -30,13 +33,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', default='model.onnx', help='output ONNX file')
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset version')
     parser.add_argument('--verify', action='store_true', help='compare onnxruntime with PyTorch after export')
-    parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
-                        help='override config settings, e.g. model.backbone.depth=18 model.head.in_channels=512 '
-                        '(an unknown top-level key is an error)')
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='export even if the checkpoint does not fit the model exactly')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='read the checkpoint with weights_only=False (only legacy files you trust)')
+    add_model_loading_args(parser, 'export')
     return parser.parse_args(argv)
 
 
@@ -77,9 +74,6 @@ def verify(model, onnx_file: str, batch_sizes=(1, 3), seed: int = 0) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> str:
     args = parse_args(argv)
-    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    if root not in sys.path:
-        sys.path.insert(0, root)
     from bmc_mmpose.apis import export_onnx, init_hand3d_model
 
     if not osp.isfile(args.checkpoint):

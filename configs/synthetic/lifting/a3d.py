@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Keypoint-lifting proxy (tools/run_lifting_proxy.py), row "3D_A": a residual-MLP lifter (Martinez et al. 2017) with
+# Keypoint-lifting proxy (tools/experiments/run_lifting_proxy.py), row "3D_A": a residual-MLP lifter (Martinez et al. 2017) with
 # the 2.5D head's lifting, trained on domain A's 3D alone. Every other row inherits this file and changes one thing.
 # root_solver='bones': the refiner starts from the root depth pooled over all 20 bones (the runner sets the expected
 # proportions to domain A's mean hand) instead of the two-joint closed form, which turned small relative-depth errors

@@ -3,7 +3,7 @@
 # (domain A as RHD with 3D labels, domain B as FreiHAND with 2D labels), with BMC: the main job's data, sampler and
 # evaluation, the model and pipelines swapped for the keypoint lifter (no image is read; the 2D input is each
 # sample's 2D label plus 2 px of Gaussian noise in training). BMC limits are computed from domain B's 3D by the main
-# job (tools/run_main_job.py, or tools/compute_bmc_limits.py).
+# job (tools/experiments/run_main_job.py, or tools/data/compute_bmc_limits.py).
 _base_ = ['../rhd3d_fh2d_synthetic.py']
 
 bmc_limits = 'data/synthetic/bmc_limits_domain_b.json'

@@ -1,6 +1,6 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 # CPU proxy of paper Tab. 2 "+ L_BMC" (= Tab. 4 "+ L_A", Tab. 6 "Computed"): 3D of domain A + 2D of domain B + BMC
-# with limits computed from domain B's 3D. All proxy rows (tools/run_proxy_experiments.py) inherit this file and
+# with limits computed from domain B's 3D. All proxy rows (tools/experiments/run_proxy_experiments.py) inherit this file and
 # change one thing; they share its evaluation: Hand3DMetric plus HandPlausibilityMetric with
 # the *computed* limits for every row, so the plausibility columns compare rows against one reference, once on the
 # hands as predicted and once on their shapes alone (each hand divided by its own reference bone).

@@ -4,10 +4,10 @@
 Examples::
 
     # a plain (N, 21, 3) array (mm or scale-normalised), RHD joint order, right hands
-    python tools/compute_bmc_limits.py joints.npy --order rhd --out work_dirs/limits_rhd.json --plot hulls.png
+    python tools/data/compute_bmc_limits.py joints.npy --order rhd --out work_dirs/limits_rhd.json --plot hulls.png
 
     # every 3D-labelled sample (has_3d_eval) of a dataset in an MMPose config
-    python tools/compute_bmc_limits.py --dataset-config configs/bmc/some_config.py \\
+    python tools/data/compute_bmc_limits.py --dataset-config configs/bmc/some_config.py \\
         --dataset-key train_dataloader.dataset --out work_dirs/limits_fh.json
 
 Every hand is normalised by its own 9 -> 10 (middle MCP -> PIP) bone, so the unit of the input does not
@@ -21,8 +21,7 @@ from typing import Optional
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, MANO_TO_FREIHAND, RHD_TO_FREIHAND  # noqa: E402
 from bmc_mmpose.limits import BMCLimits, compute_bmc_limits, measure_hands, save_bmc_limits  # noqa: E402
@@ -61,7 +60,7 @@ def joints_from_dataset(config_path: str, key: str) -> np.ndarray:
     from mmpose.registry import DATASETS
 
     import bmc_mmpose  # noqa: F401  (registers the dataset classes)
-    from cli_common import dataset_config_at
+    from bmc_mmpose.utils.cli import dataset_config_at
 
     dataset_cfg = dataset_config_at(config_path, key)
     dataset_cfg['pipeline'] = []

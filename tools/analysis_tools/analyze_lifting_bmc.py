@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """What does BMC do to a keypoint lifter's predictions on domain B, and why? (the lifting proxy's diagnosis)
 
-Three parts, all on the lifting proxy's fixed test split of domain B (``tools/run_lifting_proxy.py``), BMC limits
+Three parts, all on the lifting proxy's fixed test split of domain B (``tools/experiments/run_lifting_proxy.py``), BMC limits
 computed from B's training 3D, exact or noisy 2D:
 
 ``minimum``  Is B's true hand a minimum of L_BMC *as it is applied* (joints placed from the 2.5D values with a root
@@ -22,11 +22,10 @@ computed from B's training 3D, exact or noisy 2D:
 
 Example::
 
-    python tools/analyze_lifting_bmc.py --parts minimum descent training --out docs/results/lifting_bmc_diagnosis.json
+    python tools/analysis_tools/analyze_lifting_bmc.py --parts minimum descent training --out docs/results/lifting_bmc_diagnosis.json
 """
 import argparse
 import json
-import math
 import os
 import os.path as osp
 import sys
@@ -37,8 +36,9 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from run_lifting_proxy import (REPO, ProxyData, build_model, evaluate, hand_errors, load_row, predict,  # noqa: E402
+# The lifting proxy's data, training and evaluation (tools/experiments/run_lifting_proxy.py), reused as they are.
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'experiments'))
+from run_lifting_proxy import (ProxyData, build_model, evaluate, hand_errors, load_row, predict,  # noqa: E402
                                train)
 
 PLACEMENTS = ('true_root', 'closed_form', 'closed_form_grad', 'bone_fit', 'bone_fit_grad')
@@ -297,7 +297,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     from bmc_mmpose.models.losses import BMCLoss
 
-    report = dict(command='python tools/analyze_lifting_bmc.py ' + ' '.join(sys.argv[1:]), seed=args.seed,
+    report = dict(command='python tools/analysis_tools/analyze_lifting_bmc.py ' + ' '.join(sys.argv[1:]), seed=args.seed,
                   noise=args.noise)
     if osp.isfile(args.out):
         with open(args.out) as f:

@@ -27,7 +27,7 @@ work done, which a shared, loaded machine barely changes (the wall clock then mo
 
 Example::
 
-    python tools/benchmark_model.py configs/bmc/rhd3d_fh2d.py --depths 18 50 --batch-sizes 1 32 --threads 2
+    python tools/benchmarks/benchmark_model.py configs/bmc/rhd3d_fh2d.py --depths 18 50 --batch-sizes 1 32 --threads 2
 """
 import argparse
 import copy
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's bmc_mmpose first
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 
 BACKBONE_CHANNELS = {18: 512, 34: 512, 50: 2048, 101: 2048, 152: 2048}
 

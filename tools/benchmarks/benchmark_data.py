@@ -13,7 +13,7 @@ Pass ``--rhd-root`` / ``--freihand-root`` / ``--ho3d-root`` to time the real dat
 
 Example::
 
-    python tools/benchmark_data.py --workers 0 1 2 --batch-size 64 --batches 4
+    python tools/benchmarks/benchmark_data.py --workers 0 1 2 --batch-size 64 --batches 4
 """
 import argparse
 import sys
@@ -30,11 +30,11 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's bmc_mmpose first
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 import bmc_mmpose.datasets  # noqa: F401,E402  (registers datasets and transforms)
 from bmc_mmpose.testing import dataset_fixtures as fx  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / 'configs' / '_base_' / 'datasets'
 REAL_SAMPLES = REPO / '..' / 'shared' / 'data' / 'real_samples'
 

@@ -1,11 +1,11 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Write the synthetic default data (domain A as RHD, domain B as FreiHAND; see bmc_mmpose/synthetic/generate.py).
 
-    python tools/generate_synthetic_data.py --out data/synthetic --num-a 3000 --num-b 3000 --size 128 --seed 0
+    python tools/data/generate_synthetic_data.py --out data/synthetic --num-a 3000 --num-b 3000 --size 128 --seed 0
 
 Does nothing when OUT already holds data made with the same parameters (``--force`` rewrites it).
 
-    python tools/generate_synthetic_data.py --describe 20000 [--gap G]
+    python tools/data/generate_synthetic_data.py --describe 20000 [--gap G]
 
 writes nothing and prints, as Markdown, the measured distributions of both domains from that many sampled hands
 (no rendering): viewpoint, camera, hand size, articulation, pose families, and B's share of joint angles outside
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bmc_mmpose.synthetic import generate_synthetic  # noqa: E402
 

@@ -9,7 +9,7 @@ the ratios, and the loss difference to the reference. Then the aten calls of one
 forward + backward (torch profiler, nested calls counted) at ``--count-batch``. Times are the minimum over
 repeats (robust on shared machines).
 
-    python tools/benchmark_bmc.py [--batch-sizes 2 32 256 1024] [--threads 1] [--no-compile]
+    python tools/benchmarks/benchmark_bmc.py [--batch-sizes 2 32 256 1024] [--threads 1] [--no-compile]
         [--old-loss /tmp/bmc_loss_old.py]
 
 On a CPU shared with other jobs pin the process (``taskset -c 1``) and keep ``--threads 1``: intra-op threads
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bmc_mmpose.models.losses.bmc_loss import BMCLoss  # noqa: E402
 from bmc_mmpose.testing.bmc_hands import random_fk_hands  # noqa: E402

@@ -1,9 +1,9 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Write a detections file from a trained bmc_mmpose model's own 2D predictions (a self-training round).
 
-    python tools/label_with_model.py CONFIG CHECKPOINT --images DIR --out detections.json
+    python tools/data/label_with_model.py CONFIG CHECKPOINT --images DIR --out detections.json
         [--hand right|left] [--boxes DETECTIONS] [--min-score S] [--device cpu]
-    python tools/label_with_model.py CONFIG CHECKPOINT --dataset-config DATA_CFG [--dataset-key KEY] --out ...
+    python tools/data/label_with_model.py CONFIG CHECKPOINT --dataset-config DATA_CFG [--dataset-key KEY] --out ...
         [--batch-size 16]
 
 The output is the plain detections format (``bmc_mmpose.datasets.detections``): per image the model's 2D keypoints
@@ -32,7 +32,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout first
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -170,7 +170,7 @@ def label_dataset(model, dataset_cfg: dict, batch_size: int = 16) -> Dict[str, l
 
 def main(argv=None):
     args = parse_args(argv)
-    from cli_common import load_config
+    from bmc_mmpose.utils.cli import load_config
 
     from bmc_mmpose.apis import init_hand3d_model
     from bmc_mmpose.datasets.detections import write_detections

@@ -1,12 +1,12 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """The main job on the embedded default data, end to end (README command (a)).
 
-1. generate the synthetic data if absent (domain A as RHD, domain B as FreiHAND; tools/generate_synthetic_data.py)
-2. compute the "computed" BMC limits from domain B's training 3D (paper Tab. 6; tools/compute_bmc_limits.py)
+1. generate the synthetic data if absent (domain A as RHD, domain B as FreiHAND; tools/data/generate_synthetic_data.py)
+2. compute the "computed" BMC limits from domain B's training 3D (paper Tab. 6; tools/data/compute_bmc_limits.py)
 3. train configs/synthetic/rhd3d_fh2d_synthetic.py (3D of A + 2D of B + BMC) with tools/train.py
 4. evaluate the last checkpoint on domain B's held-out part with tools/test.py and print the paper-style table
 
-    python tools/run_main_job.py [--work-dir work_dirs/main_job] [--cfg-options ...]
+    python tools/experiments/run_main_job.py [--work-dir work_dirs/main_job] [--cfg-options ...]
 
 Each step's wall time is printed; the metrics are in WORK_DIR/test/hand3d_metrics.json.
 """
@@ -16,9 +16,9 @@ import os.path as osp
 import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from cli_common import run_tool  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)  # this checkout's bmc_mmpose first
+from bmc_mmpose.utils.cli import run_tool  # noqa: E402
 CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
 
 
@@ -34,10 +34,10 @@ def main():
     args = parser.parse_args()
     total = time.time()
     times = {}
-    times['data'] = run('generate synthetic data', ['tools/generate_synthetic_data.py', '--out', args.data_dir])
+    times['data'] = run('generate synthetic data', ['tools/data/generate_synthetic_data.py', '--out', args.data_dir])
     limits = osp.join(args.data_dir, 'bmc_limits_domain_b.json')
     times['limits'] = run('BMC limits from domain B 3D', [
-        'tools/compute_bmc_limits.py', '--dataset-config', CONFIG, '--dataset-key',
+        'tools/data/compute_bmc_limits.py', '--dataset-config', CONFIG, '--dataset-key',
         'train_dataloader.dataset.datasets.1', '--out', limits, '--plot', osp.join(args.work_dir, 'bmc_limits.png')
     ])
     options = ['--cfg-options'] + args.cfg_options if args.cfg_options else []

@@ -24,11 +24,10 @@ the predicted shapes.
 
 Example (the README's table)::
 
-    python tools/run_lifting_proxy.py --seeds 0 1 2 --noise exact 2 5 10 det --out docs/results/lifting_proxy.json
+    python tools/experiments/run_lifting_proxy.py --seeds 0 1 2 --noise exact 2 5 10 det --out docs/results/lifting_proxy.json
 """
 import argparse
 import json
-import math
 import os
 import os.path as osp
 import platform
@@ -41,7 +40,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
@@ -429,7 +428,7 @@ def main(argv=None):
                       flush=True)
                 os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
                 with open(args.out, 'w') as f:
-                    json.dump(dict(command='python tools/run_lifting_proxy.py ' + ' '.join(sys.argv[1:]),
+                    json.dump(dict(command='python tools/experiments/run_lifting_proxy.py ' + ' '.join(sys.argv[1:]),
                                    generator_version=GENERATOR_VERSION,
                                    flat_hand_exact_2d=flat or None, num_a=args.num_a, num_b=args.num_b,
                                    num_test=args.num_test, test_seed=TEST_SEED, gap=args.gap, records=records),

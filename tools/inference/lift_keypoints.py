@@ -6,7 +6,7 @@ Reads every detections format the project reads (``bmc_mmpose.datasets.detection
 image key and hand side, the 3D joints in mm and in reference-bone units (camera frame of the image as stored),
 the refined 2D keypoints, the root depth, the joint angles and the BMC plausibility check::
 
-    python tools/lift_keypoints.py CONFIG CHECKPOINT --detections dets.json --out lifted.json \\
+    python tools/inference/lift_keypoints.py CONFIG CHECKPOINT --detections dets.json --out lifted.json \\
         [--cam-K FX FY CX CY | --cam-k-file K.json | --focal-over-width 1.0] [--image-size W H] \\
         [--ref-bone-mm 40] [--limits literature]
 
@@ -40,7 +40,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 

@@ -15,9 +15,9 @@ and the ground truth of the test dataset, and prints per run (all in mm, means o
 * ``3D rel, true depths``: the prediction's rays with every joint at its true depth (what the 2D error alone costs:
   no depth prediction, and so no depth constraint like BMC, can go below it).
 
-Example (the proxy rows of ``tools/run_proxy_experiments.py``)::
+Example (the proxy rows of ``tools/experiments/run_proxy_experiments.py``)::
 
-    python tools/analyze_scale_errors.py configs/synthetic/proxy/a3d_b2d_bmc.py \\
+    python tools/analysis_tools/analyze_scale_errors.py configs/synthetic/proxy/a3d_b2d_bmc.py \\
         work_dirs/proxy/a3d_b2d/test work_dirs/proxy/a3d_b2d_bmc/test
 """
 import argparse
@@ -29,8 +29,7 @@ from typing import Dict
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 
 from bmc_mmpose.geometry.skeleton import ROOT_JOINT  # noqa: E402
 
@@ -87,7 +86,7 @@ def main():
     parser.add_argument('--dataset-key', default='test_dataloader.dataset')
     args = parser.parse_args()
 
-    from cli_common import build_annotation_dataset
+    from bmc_mmpose.utils.cli import build_annotation_dataset
     dataset = build_annotation_dataset(args.config, args.dataset_key)
     truth = {}
     for i in range(len(dataset)):

@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Predict 3D hands in an image, a folder of images, a video file or a camera stream.
 
-    python tools/demo.py INPUT --config CFG [--checkpoint CKPT] [--backend pytorch|onnxruntime --onnx FILE]
+    python tools/inference/demo.py INPUT --config CFG [--checkpoint CKPT] [--backend pytorch|onnxruntime --onnx FILE]
         [--fuse-conv-bn] [--bbox X1 Y1 X2 Y2 [--bbox ...] | --detections FILE | --det-config DCFG
         --det-checkpoint DCKPT]
         [--track] [--hand right|left] [--K FX FY CX CY] [--ref-bone-length MM] [--limits literature|none]
@@ -48,6 +48,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's bmc_mmpose first
+from bmc_mmpose.utils.cli import add_model_loading_args  # noqa: E402
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
 BOXES_FORMAT = 'bmc_mmpose.boxes/v1'
@@ -89,15 +92,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', default='demo_out', help='where the outputs go')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--device', default='cpu', help='torch device (PyTorch backend and detector)')
-    parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
-                        help='override config settings, e.g. model.backbone.depth=18 model.head.in_channels=512 '
-                        '(an unknown top-level key is an error)')
     parser.add_argument('--fuse-conv-bn', action='store_true',
                         help='fold BatchNorm into the convolutions (PyTorch backend; same outputs, faster)')
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='load checkpoints that do not fit the model exactly (default: an error naming the keys)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='read checkpoints with weights_only=False (only legacy files you trust)')
+    add_model_loading_args(parser)
     args = parser.parse_args(argv)
     if args.backend == 'onnxruntime' and not args.onnx:
         parser.error('--backend onnxruntime needs --onnx FILE')
@@ -354,9 +351,6 @@ def draw_figure(frame: np.ndarray, result: Dict[str, Any], title: str) -> np.nda
 # ----------------------------------------------------------------------------------------------------------
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    if root not in sys.path:
-        sys.path.insert(0, root)
     import cv2
 
     from bmc_mmpose.apis import Hand3DPredictor, OneEuroFilter

@@ -1,5 +1,6 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""Shared pieces of tools/train.py and tools/test.py."""
+"""What the command-line tools share: config loading with checked ``--cfg-options``, dataset configs by key,
+running another tool of this checkout."""
 import os.path as osp
 import sys
 from typing import List, Optional
@@ -9,14 +10,14 @@ from mmengine.config import Config
 # The checkout a tool belongs to goes first on sys.path, so that `custom_imports=['bmc_mmpose']` imports *this*
 # checkout's package even when the shared venv's editable install points at another clone (tools/install.sh
 # re-links the cached venv to whichever checkout ran it last).
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 
 def load_config(path: str, cfg_options: Optional[List[str]] = None) -> Config:
     """Load a config and apply ``--cfg-options``; an unknown top-level key is an error naming it
-    (``bmc_mmpose.utils.config_options``, shared with tools/demo.py)."""
+    (``bmc_mmpose.utils.config_options``, shared with tools/inference/demo.py)."""
     from bmc_mmpose.utils.config_options import load_config as load_checked_config
     return load_checked_config(path, cfg_options)
 
@@ -69,3 +70,20 @@ def run_tool(tag: str, step: str, args: List[str]) -> float:
     elapsed = time.time() - start
     print(f'[{tag}] {step} done in {elapsed:.0f} s', flush=True)
     return elapsed
+
+
+def add_model_loading_args(parser, what: str = 'load') -> None:
+    """``--cfg-options``, ``--allow-partial-checkpoint`` and ``--trust-checkpoint``, as the model tools share them.
+
+    Args:
+        parser (argparse.ArgumentParser): the tool's parser.
+        what (str): the verb the partial-loading help names (``'load'``, ``'export'``, ...).
+    """
+    parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
+                        help='override config settings, e.g. model.backbone.depth=18 model.head.in_channels=512 '
+                        '(an unknown top-level key is an error)')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help=f'{what} even if the checkpoint does not fit the model exactly '
+                        '(default: an error naming the keys)')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='read checkpoints with weights_only=False (only legacy files you trust)')

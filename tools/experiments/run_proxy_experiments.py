@@ -5,20 +5,20 @@ Each row is a config of ``configs/synthetic/proxy/`` (domain A = the fully label
 B = the target written as FreiHAND, whose 3D is used only for evaluation and for the "computed" limits). For every
 row: ``tools/train.py`` then ``tools/test.py`` on domain B's held-out part, then one paper-style table::
 
-    python tools/run_proxy_experiments.py                      # every row (8-14 min per row on 2 CPU cores)
-    python tools/run_proxy_experiments.py --rows a3d a3d_b2d a3d_b2d_bmc   # some rows (separate commands are fine)
-    python tools/run_proxy_experiments.py --table-only         # print the table of the rows already run
-    python tools/run_proxy_experiments.py --rows a3d_b2d_bmc --from-checkpoint a3d_b2d_bmc=CKPT  # test only
-    python tools/run_proxy_experiments.py --gap 0.5 --data-dir data/synthetic_gap05 --work-dir work_dirs/proxy_gap05
-    python tools/run_proxy_experiments.py --rows a3d_b2d a3d_b2d_bmc --seeds 0 1   # two seeds: mean and both values
+    python tools/experiments/run_proxy_experiments.py                      # every row (8-14 min per row on 2 CPU cores)
+    python tools/experiments/run_proxy_experiments.py --rows a3d a3d_b2d a3d_b2d_bmc   # some rows (separate commands are fine)
+    python tools/experiments/run_proxy_experiments.py --table-only         # print the table of the rows already run
+    python tools/experiments/run_proxy_experiments.py --rows a3d_b2d_bmc --from-checkpoint a3d_b2d_bmc=CKPT  # test only
+    python tools/experiments/run_proxy_experiments.py --gap 0.5 --data-dir data/synthetic_gap05 --work-dir work_dirs/proxy_gap05
+    python tools/experiments/run_proxy_experiments.py --rows a3d_b2d a3d_b2d_bmc --seeds 0 1   # two seeds: mean and both values
 
 Every run also (re)writes ``docs/results/synthetic_proxy.json`` (``--json``) with one record per row and seed that has
 results in WORK_DIR: row, paper name, config, seed, every column, training and test seconds, machine, date.
 With ``--seeds``, seed ``s`` trains with ``randomness.seed=s`` in ``WORK_DIR/seed<s>/<row>``.
 
-Prepared once and reused: the synthetic data (``tools/generate_synthetic_data.py``), the BMC limits "computed" from
-domain B's 3D and "approximated" from domain A's (``tools/compute_bmc_limits.py``), and simulated detections of
-domain B (``tools/simulate_detections.py``). A row whose ``WORK_DIR/<row>/test/test_metrics.json`` exists is not
+Prepared once and reused: the synthetic data (``tools/data/generate_synthetic_data.py``), the BMC limits "computed" from
+domain B's 3D and "approximated" from domain A's (``tools/data/compute_bmc_limits.py``), and simulated detections of
+domain B (``tools/data/simulate_detections.py``). A row whose ``WORK_DIR/<row>/test/test_metrics.json`` exists is not
 retrained (``--force`` retrains); the table is also written to ``WORK_DIR/proxy_table.md``.
 
 Another domain gap (``--gap``) needs its own data folder (``--data-dir``): the runner then generates the data,
@@ -34,9 +34,9 @@ import time
 from collections import OrderedDict
 from typing import Optional
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from cli_common import run_tool  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)  # this checkout's bmc_mmpose first
+from bmc_mmpose.utils.cli import run_tool  # noqa: E402
 CONFIG_DIR = 'configs/synthetic/proxy'
 DATA_DIR = 'data/synthetic'  # the proxy configs point here
 MAIN_CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
@@ -105,17 +105,17 @@ def config_for(config: str, data_dir: str, work_dir: str) -> str:
 
 def prepare(data_dir: str = DATA_DIR, gap: float = 1.0, work_dir: str = 'work_dirs/proxy') -> None:
     """Data, limits and detections in ``data_dir``, each only if absent."""
-    run('synthetic data', ['tools/generate_synthetic_data.py', '--out', data_dir, '--gap', str(gap)])
+    run('synthetic data', ['tools/data/generate_synthetic_data.py', '--out', data_dir, '--gap', str(gap)])
     main_config = config_for(MAIN_CONFIG, data_dir, work_dir)
     for domain, key in (('b', 'train_dataloader.dataset.datasets.1'), ('a', 'train_dataloader.dataset.datasets.0')):
         out = osp.join(data_dir, f'bmc_limits_domain_{domain}.json')
         if not osp.isfile(osp.join(REPO, out)):
             run(f'BMC limits from domain {domain.upper()} 3D',
-                ['tools/compute_bmc_limits.py', '--dataset-config', main_config, '--dataset-key', key, '--out', out])
+                ['tools/data/compute_bmc_limits.py', '--dataset-config', main_config, '--dataset-key', key, '--out', out])
     detections = osp.join(data_dir, 'detections_domain_b.json')
     if not osp.isfile(osp.join(REPO, detections)):
         run('simulated detections of domain B', [
-            'tools/simulate_detections.py', main_config, '--dataset-key', 'train_dataloader.dataset.datasets.1',
+            'tools/data/simulate_detections.py', main_config, '--dataset-key', 'train_dataloader.dataset.datasets.1',
             '--out', detections
         ])
 
@@ -267,7 +267,7 @@ def collect_records(work_dir: str, seeds=None, data_dir: str = DATA_DIR) -> list
 def write_json(path: str, work_dir: str, seeds=None, data_dir: str = DATA_DIR, command: str = '') -> None:
     import datetime
     out = dict(description='CPU proxy of the paper\'s Tab. 2/4/5/6 on the synthetic domains (domain B held-out '
-               'part); written by tools/run_proxy_experiments.py', command=command, work_dir=work_dir,
+               'part); written by tools/experiments/run_proxy_experiments.py', command=command, work_dir=work_dir,
                data_dir=data_dir, machine=machine_description(),
                date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
                columns={k: list(v) if isinstance(v, tuple) else v for k, v in COLUMNS.items()},

@@ -7,7 +7,7 @@ error) and is written in the plain detections format (documented in ``bmc_mmpose
 by the image path relative to the dataset's ``data_root``, in the coordinates of the image *as stored* (left hands
 stay left), so that ``LoadDetectedKeypoints2D`` reads it like the output of a real detector::
 
-    python tools/simulate_detections.py configs/synthetic/rhd3d_fh2d_synthetic.py \\
+    python tools/data/simulate_detections.py configs/synthetic/rhd3d_fh2d_synthetic.py \\
         --dataset-key train_dataloader.dataset.datasets.1 --out data/synthetic/detections_domain_b.json
 
 It prints the detector's error statistics (median pixel error, share of outliers and dropped joints).
@@ -20,8 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 
 
 def parse_args(argv=None):
@@ -44,7 +43,7 @@ def main(argv=None) -> int:
 
     import bmc_mmpose  # noqa: F401  (registers the dataset classes)
     from bmc_mmpose.datasets import simulate_detections, write_simulated_detections
-    from cli_common import dataset_config_at
+    from bmc_mmpose.utils.cli import dataset_config_at
 
     dataset_cfg = dataset_config_at(args.config, args.dataset_key)
     dataset_cfg['pipeline'] = []

@@ -16,7 +16,7 @@ error of:
 If BMC cannot bring ``Z`` below a model's ``Z`` at the 2D error that model makes, then BMC cannot help that model
 through its 2D either. Example (the synthetic proxy's held-out part of domain B and its computed limits)::
 
-    python tools/analyze_bmc_depth_recovery.py configs/synthetic/proxy/a3d_b2d_bmc.py \\
+    python tools/analysis_tools/analyze_bmc_depth_recovery.py configs/synthetic/proxy/a3d_b2d_bmc.py \\
         --limits data/synthetic/bmc_limits_domain_b.json --noise-px 0 5 10 18
 """
 import argparse
@@ -30,8 +30,7 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cli_common
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 
 from bmc_mmpose.geometry.camera import back_project, project  # noqa: E402
 from bmc_mmpose.geometry.skeleton import ROOT_JOINT  # noqa: E402
@@ -91,7 +90,7 @@ def best_of_starts(results: Dict[str, torch.Tensor], num_hands: int) -> Dict[str
 
 
 def _load_hands(config: str, key: str):
-    from cli_common import build_annotation_dataset
+    from bmc_mmpose.utils.cli import build_annotation_dataset
     dataset = build_annotation_dataset(config, key)
     paths, joints, cams, lengths = [], [], [], []
     for i in range(len(dataset)):
