@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""Write a detections file of *simulated* detector keypoints for a dataset of a config (issue 8 proxy).
+"""Write a detections file of *simulated* detector keypoints for a dataset of a config (detected-2D proxy rows).
 
 The ground-truth 2D of every sample of the dataset at ``--dataset-key`` goes through
 ``bmc_mmpose.datasets.simulate_detections`` (Gaussian noise, outliers, dropped joints, confidences that fall with the

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""CPU proxy of the paper's Tab. 2, 4 and 6 (and issue 8's detected-2D rows) on the synthetic domains.
+"""CPU proxy of the paper's Tab. 2, 4 and 6 (and detected-2D rows, S2HAND-style) on the synthetic domains.
 
 Each row is a config of ``configs/synthetic/proxy/`` (domain A = the fully labelled source written as RHD, domain
 B = the target written as FreiHAND, whose 3D is used only for evaluation and for the "computed" limits). For every
@@ -55,9 +55,9 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
     ('a3d_b3d', 'Tab. 2: 3D_A + 3D_B (upper bound)'),
-    ('a3d_bdet', 'Issue 8: 3D_A + detected 2D_B, unweighted'),
-    ('a3d_bdet_conf', 'Issue 8: + confidence weighting + bone direction'),
-    ('a3d_bdet_conf_bmc', 'Issue 8: + confidence weighting + bone direction + L_BMC'),
+    ('a3d_bdet', 'Detected 2D: 3D_A + detected 2D_B, unweighted'),
+    ('a3d_bdet_conf', 'Detected 2D: + confidence weighting + bone direction'),
+    ('a3d_bdet_conf_bmc', 'Detected 2D: + confidence weighting + bone direction + L_BMC'),
 ])
 # table column -> metric key(s) written by tools/test.py (Hand3DMetric / HandPlausibilityMetric)
 COLUMNS = OrderedDict([

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Issue 8 proxy: 3D of domain A + *detected* 2D of domain B (tools/data/simulate_detections.py), every detected joint
+# Detected-2D proxy row: 3D of domain A + *detected* 2D of domain B (tools/data/simulate_detections.py), every detected joint
 # weighted 1 (a plain detector-as-labeller baseline), built-in L1, no BMC.
 _base_ = ['./a3d_b2d_bmc.py']
 model = dict(head=dict(bmc_loss=None))

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Issue 8 proxy: detected 2D of domain B weighted by the detector's confidences, with S2HAND's SmoothL1 (Eq. 3) and
+# Detected-2D proxy row: detected 2D of domain B weighted by the detector's confidences, with S2HAND's SmoothL1 (Eq. 3) and
 # 2D bone-direction (Eq. 4) losses, no BMC.
 _base_ = ['./a3d_bdet.py']
 load_detections = dict(type='LoadDetectedKeypoints2D', detections_file={{_base_.detections_domain_b}},

@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Issue 8 proxy: confidence-weighted detected 2D of domain B (as a3d_bdet_conf.py) + BMC with the computed limits.
+# Detected-2D proxy row: confidence-weighted detected 2D of domain B (as a3d_bdet_conf.py) + BMC with the computed limits.
 _base_ = ['./a3d_bdet_conf.py']
 model = dict(
     head=dict(
