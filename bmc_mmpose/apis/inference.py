@@ -4,7 +4,6 @@ import copy
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -12,7 +11,8 @@ from torch import nn
 from bmc_mmpose.geometry.angles import hand_joint_angles
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, NUM_JOINTS
 
-from .predictor import HAND_SIDES, _mirror_box, _mirror_intrinsics, default_intrinsics, test_pipeline_config
+from .predictor import (HAND_SIDES, _mirror_box, _mirror_intrinsics, default_intrinsics, read_bgr_image,
+                        test_pipeline_config)
 
 
 def _load_config(config: Any, cfg_options: Optional[dict] = None):
@@ -178,16 +178,7 @@ def inference_hand3d(model: nn.Module,
 
     if hand_side not in HAND_SIDES:
         raise ValueError(f'inference_hand3d: `hand_side` must be one of {HAND_SIDES}, got {hand_side!r}')
-    if isinstance(image, (str, bytes)) or hasattr(image, '__fspath__'):
-        img_path = str(image)
-        img = cv2.imread(img_path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise FileNotFoundError(f'inference_hand3d: cannot read image {img_path!r}')
-    else:
-        img_path = ''
-        img = np.asarray(image)
-        if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f'inference_hand3d: `image` must be (H, W, 3) BGR, got shape {img.shape}')
+    img, img_path = read_bgr_image(image, 'inference_hand3d')
     height, width = img.shape[:2]
     box = np.array([0.0, 0.0, width - 1.0, height - 1.0] if bbox is None else bbox, dtype=np.float64).reshape(-1)
     if box.shape != (4, ) or not (box[2] > box[0] and box[3] > box[1]):

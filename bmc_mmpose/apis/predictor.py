@@ -2,7 +2,7 @@
 """Batched image + boxes -> 3D hands, with a PyTorch or an onnxruntime backend behind one interface."""
 import copy
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -86,6 +86,25 @@ class _OnnxRuntimeBackend:
     def __call__(self, crops: np.ndarray, cam_k: np.ndarray) -> Dict[str, np.ndarray]:
         outputs = self.session.run(list(CROP_NETWORK_OUTPUTS), {'crops': crops, 'cam_K': cam_k})
         return dict(zip(CROP_NETWORK_OUTPUTS, outputs))
+
+
+def read_bgr_image(image: Any, caller: str) -> Tuple[np.ndarray, str]:
+    """An image given as a path or as an ``(H, W, 3)`` BGR array, and its path (``''`` for an array).
+
+    Raises ``FileNotFoundError`` naming the file when it cannot be read, ``ValueError`` for a wrong array shape;
+    ``caller`` starts both messages.
+    """
+    import cv2
+    if isinstance(image, (str, bytes)) or hasattr(image, '__fspath__'):
+        img_path = str(image)
+        img = cv2.imread(img_path, cv2.IMREAD_COLOR)
+        if img is None:
+            raise FileNotFoundError(f'{caller}: cannot read image {img_path!r}')
+        return img, img_path
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f'{caller}: `image` must be (H, W, 3) BGR, got shape {img.shape}')
+    return img, ''
 
 
 class Hand3DPredictor:
@@ -250,17 +269,7 @@ class Hand3DPredictor:
             list[dict]: per box, the keys of :func:`bmc_mmpose.apis.inference_hand3d` except ``data_sample``
             (and the angles / plausibility when not asked), plus ``z_root_closed_form_norm``.
         """
-        import cv2
-        if isinstance(image, (str, bytes)) or hasattr(image, '__fspath__'):
-            img_path = str(image)
-            img = cv2.imread(img_path, cv2.IMREAD_COLOR)
-            if img is None:
-                raise FileNotFoundError(f'Hand3DPredictor: cannot read image {img_path!r}')
-        else:
-            img_path = ''
-            img = np.asarray(image)
-            if img.ndim != 3 or img.shape[2] != 3:
-                raise ValueError(f'Hand3DPredictor: `image` must be (H, W, 3) BGR, got shape {img.shape}')
+        img, img_path = read_bgr_image(image, 'Hand3DPredictor')
         height, width = img.shape[:2]
         if bboxes is None:
             boxes = np.array([[0.0, 0.0, width - 1.0, height - 1.0]])
