@@ -11,8 +11,7 @@ from torch import nn
 from bmc_mmpose.geometry.angles import hand_joint_angles
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, NUM_JOINTS
 
-from .predictor import (HAND_SIDES, _mirror_box, _mirror_intrinsics, default_intrinsics, read_bgr_image,
-                        test_pipeline_config)
+from .predictor import HAND_SIDES, default_intrinsics, pipeline_input, read_bgr_image, test_pipeline_config
 
 
 def _load_config(config: Any, cfg_options: Optional[dict] = None):
@@ -199,24 +198,7 @@ def inference_hand3d(model: nn.Module,
     except KeyError as err:
         raise KeyError(f'inference_hand3d: {err.args[0]}') from None
     pipeline = Compose(copy.deepcopy(pipeline_cfg))
-    results = dict(
-        img=img,
-        img_path=img_path,
-        img_id=0,
-        sample_idx=0,
-        bbox=(_mirror_box(box, width) if mirrored else box)[None].astype(np.float32),
-        bbox_score=np.ones(1, np.float32),
-        keypoints=np.zeros((1, NUM_JOINTS, 2), np.float32),
-        keypoints_visible=np.zeros((1, NUM_JOINTS), np.float32),
-        keypoints_3d=np.zeros((1, NUM_JOINTS, 3), np.float32),
-        cam_K=(_mirror_intrinsics(cam_k, width) if mirrored else cam_k).astype(np.float32),
-        has_3d=np.zeros(1, np.float32),
-        has_3d_eval=np.zeros(1, np.float32),
-        ref_bone_length=np.array([ref_bone_length or 0.0], np.float32),
-        mirrored=mirrored,
-        dataset_name='inference',
-        ori_shape=(height, width),
-        img_shape=(height, width))
+    results = pipeline_input(img, img_path, 0, box, cam_k, ref_bone_length or 0.0, mirrored)
     packed = pipeline(results)
     if packed is None:
         raise RuntimeError('inference_hand3d: the test pipeline dropped the sample')

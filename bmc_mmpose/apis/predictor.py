@@ -107,6 +107,42 @@ def read_bgr_image(image: Any, caller: str) -> Tuple[np.ndarray, str]:
     return img, ''
 
 
+def pipeline_input(image: np.ndarray, img_path: str, index: int, box: np.ndarray, cam_k: np.ndarray,
+                   ref_bone_length: float, mirrored: bool) -> Dict[str, Any]:
+    """The test pipeline's input for one hand box of an image, as a dataset would give it (``docs/architecture.md``).
+
+    A left hand (``mirrored``) gets the mirrored box and intrinsics; the crop transform flips the image to match.
+
+    Args:
+        image (np.ndarray): ``(H, W, 3)`` BGR image.
+        img_path (str): its path (``''`` for an array).
+        index (int): the box's index (``sample_idx``).
+        box (np.ndarray): ``(4,)`` xyxy box, original-image pixels.
+        cam_k (np.ndarray): ``(3, 3)`` intrinsics of the image.
+        ref_bone_length (float): reference-bone length in mm, 0 if unknown.
+        mirrored (bool): the box shows a left hand.
+    """
+    height, width = image.shape[:2]
+    return dict(
+        img=image,
+        img_path=img_path,
+        img_id=0,
+        sample_idx=index,
+        bbox=(_mirror_box(box, width) if mirrored else box)[None].astype(np.float32),
+        bbox_score=np.ones(1, np.float32),
+        keypoints=np.zeros((1, NUM_JOINTS, 2), np.float32),
+        keypoints_visible=np.zeros((1, NUM_JOINTS), np.float32),
+        keypoints_3d=np.zeros((1, NUM_JOINTS, 3), np.float32),
+        cam_K=(_mirror_intrinsics(cam_k, width) if mirrored else cam_k).astype(np.float32),
+        has_3d=np.zeros(1, np.float32),
+        has_3d_eval=np.zeros(1, np.float32),
+        ref_bone_length=np.array([ref_bone_length], np.float32),
+        mirrored=mirrored,
+        dataset_name='inference',
+        ori_shape=(height, width),
+        img_shape=(height, width))
+
+
 class Hand3DPredictor:
     """Predict the 3D hands in an image from their boxes, batched, with either backend.
 
@@ -205,24 +241,7 @@ class Hand3DPredictor:
         crops, k_crop, warp, k_orig = [], [], [], []
         for i, (box, side) in enumerate(zip(boxes, sides)):
             mirrored = side == 'left'
-            results = dict(
-                img=image,
-                img_path=img_path,
-                img_id=0,
-                sample_idx=i,
-                bbox=(_mirror_box(box, width) if mirrored else box)[None].astype(np.float32),
-                bbox_score=np.ones(1, np.float32),
-                keypoints=np.zeros((1, NUM_JOINTS, 2), np.float32),
-                keypoints_visible=np.zeros((1, NUM_JOINTS), np.float32),
-                keypoints_3d=np.zeros((1, NUM_JOINTS, 3), np.float32),
-                cam_K=(_mirror_intrinsics(cam_k, width) if mirrored else cam_k).astype(np.float32),
-                has_3d=np.zeros(1, np.float32),
-                has_3d_eval=np.zeros(1, np.float32),
-                ref_bone_length=np.array([refs[i]], np.float32),
-                mirrored=mirrored,
-                dataset_name='inference',
-                ori_shape=(height, width),
-                img_shape=(height, width))
+            results = pipeline_input(image, img_path, i, box, cam_k, refs[i], mirrored)
             if self._crop_pipeline is not None:
                 meta = self._crop_pipeline(results)
                 if meta is None:

@@ -52,6 +52,17 @@ def crop_predictions_to_image(keypoints_crop: np.ndarray, joints_3d: Sequence[np
     return keypoints, [np.einsum('bij,bnj->bni', crop_to_orig, j) for j in joints_3d]
 
 
+
+def _attach_prediction(pred, sample) -> None:
+    """Store ``pred`` as the sample's ``pred_instances``, with the box of its ``gt_instances`` (what MMPose's
+    metrics and visualisers read from the prediction)."""
+    gt_instances = sample.get('gt_instances', None)
+    if gt_instances is not None:
+        for key in ('bboxes', 'bbox_scores'):
+            if key in gt_instances:
+                pred.set_field(gt_instances.get(key), key)
+    sample.pred_instances = pred
+
 @MODELS.register_module()
 class Hand3DEstimator(TopdownPoseEstimator):
     """Top-down 3D hand estimator: backbone + :class:`Hand25DHead`, predictions in the original image's frame.
@@ -144,12 +155,7 @@ class Hand3DEstimator(TopdownPoseEstimator):
         arrays = dict(arrays, keypoints=keypoints.astype(np.float32), keypoints_3d_norm=joints_norm.astype(np.float32),
                       keypoints_3d=joints_mm.astype(np.float32), keypoints_visible=arrays['keypoint_scores'])
         for pred, sample in zip(self.head.split_outputs(arrays), data_samples):
-            gt_instances = sample.get('gt_instances', None)
-            if gt_instances is not None:
-                for key in ('bboxes', 'bbox_scores'):
-                    if key in gt_instances:
-                        pred.set_field(gt_instances.get(key), key)
-            sample.pred_instances = pred
+            _attach_prediction(pred, sample)
         return data_samples
 
     def add_pred_to_datasample(self, batch_pred_instances: InstanceList, batch_pred_fields: Optional[PixelDataList],
@@ -181,10 +187,5 @@ class Hand3DEstimator(TopdownPoseEstimator):
                 pred.set_field(value[i:i + 1].astype(np.float32), key)
             if 'keypoints_visible' not in pred:
                 pred.keypoints_visible = pred.keypoint_scores
-            gt_instances = sample.get('gt_instances', None)
-            if gt_instances is not None:
-                for key in ('bboxes', 'bbox_scores'):
-                    if key in gt_instances:
-                        pred.set_field(gt_instances.get(key), key)
-            sample.pred_instances = pred
+            _attach_prediction(pred, sample)
         return batch_data_samples
