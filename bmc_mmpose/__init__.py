@@ -7,6 +7,6 @@ through ``custom_imports=dict(imports=['bmc_mmpose'])``); it replaces nothing of
 from .version import __version__
 
 # Importing the subpackages runs their @register_module() decorators.
-from . import apis, datasets, evaluation, geometry, limits, models, utils, visualization  # noqa: E402,F401
+from . import apis, codecs, datasets, evaluation, geometry, limits, models, utils, visualization  # noqa: E402,F401
 
 __all__ = ['__version__']
