@@ -80,9 +80,9 @@ def init_hand3d_model(config: Any,
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('init_cfg', None)  # never fetch pretrained weights here
     dropped_prefix = None
-    if not keep_bmc_loss and isinstance(model_cfg.get('head'), dict) and model_cfg['head'].get('bmc_loss'):
-        model_cfg['head']['bmc_loss'] = None
-        dropped_prefix = 'head.bmc_loss.'
+    if not keep_bmc_loss and isinstance(model_cfg.get('head'), dict) and model_cfg['head'].get('loss_bmc'):
+        model_cfg['head']['loss_bmc'] = None
+        dropped_prefix = 'head.loss_bmc.'
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
         if not osp.isfile(checkpoint):

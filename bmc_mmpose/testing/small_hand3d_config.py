@@ -11,8 +11,9 @@ SMALL_CONFIG = dict(
         data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
                                std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
         backbone=dict(type='ResNet', depth=18, init_cfg=None),
-        head=dict(type='Hand25DHead', in_channels=512, input_size=INPUT_SIZE, mode='regression',
-                  zroot_refiner=dict(type='ZRootRefiner'), default_ref_bone_length=40.0),
+        head=dict(type='Hand25DHead', in_channels=512, input_size=INPUT_SIZE,
+                  readout=dict(type='RegressionReadout2p5D'), zroot_refiner=dict(type='ZRootRefiner'),
+                  default_ref_bone_length=40.0),
         test_cfg=dict(flip_test=False)),
     test_dataloader=dict(dataset=dict(pipeline=[
         dict(type='LoadImage'),

@@ -4,4 +4,4 @@
 # Limits computed from the 3D of FreiHAND's training part (the paper's "computed" limits): see
 # ../_base_/models/bmc_loss_paper.py.
 _base_ = ['./rhd3d_fh2d_nobmc.py', '../_base_/models/bmc_loss_paper.py']
-model = dict(head=dict(bmc_loss={{_base_.bmc_loss_freihand_train}}))
+model = dict(head=dict(loss_bmc={{_base_.bmc_loss_freihand_train}}))

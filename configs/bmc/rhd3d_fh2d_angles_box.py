@@ -2,4 +2,4 @@
 # Paper Tab. 5 "Independent": flexion and abduction limits as independent intervals (min/max box) instead of the
 # convex hull ("Dependent" = rhd3d_fh2d.py).
 _base_ = ['./rhd3d_fh2d.py']
-model = dict(head=dict(bmc_loss=dict(angle_limits='box')))
+model = dict(head=dict(loss_bmc=dict(angle_limits='box')))

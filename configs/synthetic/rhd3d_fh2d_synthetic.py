@@ -22,8 +22,8 @@ batch_size = 32
 model = dict(
     backbone=dict(_delete_=True, type='LightUNet', stem_channels=24, stage_channels=(32, 64, 128, 192),
                   out_channels=64),
-    head=dict(in_channels=64, mode='heatmap', deconv_out_channels=(), input_size=input_size,
-              bmc_loss=dict(limits=bmc_limits)))
+    head=dict(in_channels=64, readout=dict(type='HeatmapReadout2p5D', deconv_out_channels=()),
+              input_size=input_size, loss_bmc=dict(limits=bmc_limits)))
 
 train_pipeline = [
     dict(type='LoadImage'),

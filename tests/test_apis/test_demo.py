@@ -80,9 +80,9 @@ def small_setup(tmp_path_factory):
     Config(small_config()).dump(str(cfg_path))
     torch.manual_seed(1)
     model = init_hand3d_model(str(cfg_path))
-    torch.nn.init.normal_(model.head.fc.weight, std=0.02)
+    torch.nn.init.normal_(model.head.readout.fc.weight, std=0.02)
     with torch.no_grad():  # spread the joints over the crop as a hand would be (a random net puts them together)
-        model.head.fc.bias.view(21, 3)[:, :2] = torch.empty(21, 2).uniform_(-0.3, 0.3)
+        model.head.readout.fc.bias.view(21, 3)[:, :2] = torch.empty(21, 2).uniform_(-0.3, 0.3)
     ckpt = tmp / 'random.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
     video = tmp / 'moving_hand.mp4'

@@ -35,7 +35,7 @@ def exported(tmp_path_factory):
     model = init_hand3d_model(str(cfg_path))
     torch.nn.init.normal_(model.head.zroot_refiner.mlp[-1].weight, std=0.05)
     torch.nn.init.constant_(model.head.zroot_refiner.mlp[-1].bias, 0.5)
-    torch.nn.init.normal_(model.head.fc.weight, std=0.02)  # spread the 2D output over the crop
+    torch.nn.init.normal_(model.head.readout.fc.weight, std=0.02)  # spread the 2D output over the crop
     ckpt = tmp / 'random.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
     onnx_file = tmp / 'model.onnx'
@@ -107,7 +107,7 @@ def test_heatmap_head_exports_too(tmp_path):
     """The latent-heatmap variant (softmax, soft-argmax over a deconvolved map) exports and matches as well."""
     from bmc_mmpose.apis import export_onnx
     cfg = small_config()
-    cfg['model']['head'].update(mode='heatmap', deconv_out_channels=(16, ))
+    cfg['model']['head'].update(readout=dict(type='HeatmapReadout2p5D', deconv_out_channels=(16, )))
     torch.manual_seed(5)
     model = init_hand3d_model(cfg)
     onnx_file = export_onnx(model, str(tmp_path / 'heatmap.onnx'))

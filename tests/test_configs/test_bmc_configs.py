@@ -26,7 +26,7 @@ NO_BMC = {'rhd3d.py', 'rhd3d_fh2d_nobmc.py', 'rhd3d_fh3d.py', 'fh3d.py', 'fh3d_n
 def load_config(name: str) -> Config:
     """Load a config; BMC limits files that the user has not generated yet are replaced by the shipped set."""
     cfg = Config.fromfile(str(CONFIG_DIR / name))
-    bmc = cfg.model.head.get('bmc_loss')
+    bmc = cfg.model.head.get('loss_bmc')
     if bmc is not None and not Path(bmc.limits).is_file() and not (REPO / bmc.limits).is_file():
         bmc.limits = 'literature'
     return cfg
@@ -60,17 +60,18 @@ def test_config_builds(name):
     model = MODELS.build(cfg.model)
     assert isinstance(model, Hand3DEstimator)
     head = model.head
-    assert (head.bmc_loss is None) == (name in NO_BMC)
+    assert (head.loss_bmc is None) == (name in NO_BMC)
     assert (head.zroot_refiner is None) == (name == 'fh3d_norefine.py')
     if head.zroot_refiner is not None:
         assert isinstance(head.zroot_refiner, ZRootRefiner)
-    if head.bmc_loss is not None:
-        assert isinstance(head.bmc_loss, BMCLoss)
+    if head.loss_bmc is not None:
+        assert isinstance(head.loss_bmc, BMCLoss)
         expected = dict(rhd3d_fh2d_bl=(0.1, 0., 0.), rhd3d_fh2d_bl_rb=(0.1, 0.1, 0.)).get(name[:-3], (0.1, 0.1, 0.01))
-        assert (head.bmc_loss.lambda_bl, head.bmc_loss.lambda_rb, head.bmc_loss.lambda_a) == expected
-        assert head.bmc_loss.angle_limits == ('box' if name == 'rhd3d_fh2d_angles_box.py' else 'hull')
-    assert head.mode == ('heatmap' if name == 'rhd3d_fh2d_heatmap.py' else 'regression')
-    assert (head.loss_2d_weight, head.loss_zr_weight, head.loss_zroot_weight) == (1., 5., 1.)
+        assert (head.loss_bmc.lambda_bl, head.loss_bmc.lambda_rb, head.loss_bmc.lambda_a) == expected
+        assert head.loss_bmc.angle_limits == ('box' if name == 'rhd3d_fh2d_angles_box.py' else 'hull')
+    readout = 'HeatmapReadout2p5D' if name == 'rhd3d_fh2d_heatmap.py' else 'RegressionReadout2p5D'
+    assert type(head.readout).__name__ == readout
+    assert (head.loss_2d.loss_weight, head.loss_zr.loss_weight, head.loss_zroot.loss_weight) == (1., 5., 1.)
 
 
 SWAPS = {
@@ -105,7 +106,9 @@ def test_backbone_swap_forward_and_loss(backbone, mode):
     size = 64  # small input keeps the test fast
     deconv = () if backbone.startswith('hrnet') else (32, )  # HRNet already gives a 1/4-resolution map
     cfg.merge_from_dict(dict(model=dict(backbone=backbone_cfg, head=dict(
-        in_channels=channels, input_size=(size, size), mode=mode, deconv_out_channels=deconv))))
+        in_channels=channels, input_size=(size, size),
+        readout=dict(type='HeatmapReadout2p5D', deconv_out_channels=deconv) if mode == 'heatmap' else dict(
+            type='RegressionReadout2p5D')))))
     model = MODELS.build(cfg.model)
     inputs, samples, _ = make_hand_batch(2, input_size=(size, size), has_3d=[True, False])
     data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=samples), training=True)

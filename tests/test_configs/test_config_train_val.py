@@ -147,7 +147,7 @@ def run_one_train_and_val_step(name, roots, tmp_path, fit_steps=0):
         assert losses[-1] < losses[0], f'{name}: loss_2d did not fall on a fixed batch: {losses}'
     log_vars = model.train_step(batch, optim_wrapper)
     expected = {'loss', 'loss_2d', 'loss_zr', 'loss_zroot', 'mpjpe_2d', 'mpjpe_3d'}
-    if cfg.model.head.get('bmc_loss') is not None:
+    if cfg.model.head.get('loss_bmc') is not None:
         expected.add('loss_bmc')
     assert expected <= set(log_vars), set(log_vars)
     assert all(torch.isfinite(torch.as_tensor(v)).all() for v in log_vars.values()), log_vars

@@ -21,7 +21,7 @@ PROXY_DIR = REPO / 'configs' / 'synthetic' / 'proxy'
 
 def _load(path: Path) -> Config:
     cfg = Config.fromfile(str(path))
-    bmc = cfg.model.head.get('bmc_loss')
+    bmc = cfg.model.head.get('loss_bmc')
     if bmc is not None and bmc.limits != 'literature' and not (REPO / bmc.limits).is_file():
         bmc.limits = 'literature'  # the computed limits exist only after the data is generated
     return cfg
@@ -72,7 +72,7 @@ def test_proxy_runner_redirects_data_paths(tmp_path):
     assert 'data/synthetic/' not in copy.pretty_text
     assert [d.data_root for d in copy.train_dataloader.dataset.datasets] == [
         'data/gap05/domain_a_rhd/', 'data/gap05/domain_b_freihand/']
-    assert copy.model.head.bmc_loss.limits == copy.val_evaluator[1].limits == 'data/gap05/bmc_limits_domain_b.json'
+    assert copy.model.head.loss_bmc.limits == copy.val_evaluator[1].limits == 'data/gap05/bmc_limits_domain_b.json'
     assert copy.test_dataloader.dataset.data_root == 'data/gap05/domain_b_freihand/'
     assert copy.model.backbone == original.model.backbone and copy.train_cfg == original.train_cfg
 
@@ -89,7 +89,7 @@ def test_proxy_config_builds(name):
     main = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'rhd3d_fh2d_synthetic.py'))
     # every row trains the main job's model with its schedule
     assert cfg.train_cfg.max_iters == main.train_cfg.max_iters and cfg.model.backbone == main.model.backbone
-    assert cfg.model.head.mode == main.model.head.mode and cfg.model.head.input_size == main.model.head.input_size
+    assert cfg.model.head.readout == main.model.head.readout and cfg.model.head.input_size == main.model.head.input_size
     assert cfg.test_dataloader.dataset == main.test_dataloader.dataset  # every row is evaluated on the same images
     sources = cfg.train_dataloader.dataset.datasets
     assert len(sources) == len(cfg.train_dataloader.sampler.source_ratio) == (1 if name == 'a3d' else 2)
@@ -102,16 +102,16 @@ def test_proxy_config_builds(name):
             assert detected[0].confidence_as_weight == (name != 'a3d_bdet')
     head = MODELS.build(cfg.model).head
     has_bmc = name.endswith('bmc') or '_bmc_' in name or name in ('a3d_b2d_bl', 'a3d_b2d_bl_rb')
-    assert (head.bmc_loss is not None) == has_bmc
+    assert (head.loss_bmc is not None) == has_bmc
     if has_bmc:
-        assert isinstance(head.bmc_loss, BMCLoss)
-        weights = (head.bmc_loss.lambda_bl, head.bmc_loss.lambda_rb, head.bmc_loss.lambda_a)
+        assert isinstance(head.loss_bmc, BMCLoss)
+        weights = (head.loss_bmc.lambda_bl, head.loss_bmc.lambda_rb, head.loss_bmc.lambda_a)
         expected = {'a3d_b2d_bl': (0.1, 0., 0.), 'a3d_b2d_bl_rb': (0.1, 0.1, 0.), 'a3d_b2d_bmc_x10': (1., 1., 0.1)}
         assert weights == pytest.approx(expected.get(name, (0.1, 0.1, 0.01)))
-    assert head.bmc_loss is None or head.bmc_loss.angle_limits == ('box' if name == 'a3d_b2d_bmc_box' else 'hull')
+    assert head.loss_bmc is None or head.loss_bmc.angle_limits == ('box' if name == 'a3d_b2d_bmc_box' else 'hull')
     expected_root_depth = {'a3d_b2d_bmc_cf': 'closed_form', 'a3d_b2d_bmc_root_detached': 'refined_detached'}
     assert head.bmc_root_depth == expected_root_depth.get(name, 'refined')
-    assert isinstance(head.loss_2d_module, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')
+    assert isinstance(head.loss_2d, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')
 
 
 def test_proxy_runner_writes_every_seed_as_json(tmp_path):

@@ -33,7 +33,7 @@ def tiny_model(tmp_path_factory):
     with torch.no_grad():
         bias = torch.randn(21, 3, generator=torch.Generator().manual_seed(1)) * 0.25
         bias[:, 2] = 0.
-        model.head.fc.bias.copy_(bias.flatten())
+        model.head.readout.fc.bias.copy_(bias.flatten())
     ckpt = root / 'tiny.pth'
     torch.save(dict(state_dict=model.state_dict()), ckpt)
     return cfg_path, ckpt

@@ -31,10 +31,10 @@ def checkpoint(tmp_path):
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(CONFIG)).model)
     with torch.no_grad():  # no 2D correction, a fixed relative depth per joint: the 2D must come back unchanged
-        model.head.fc.weight.zero_()
+        model.head.readout.fc.weight.zero_()
         bias = torch.zeros(21, 3)
         bias[:, 2] = torch.linspace(0.0, 2.0, 21)
-        model.head.fc.bias.copy_(bias.flatten())
+        model.head.readout.fc.bias.copy_(bias.flatten())
     path = tmp_path / 'lifter.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     return str(path)

@@ -75,5 +75,5 @@ def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
         cfg, _ = runner.load_row(row)
         model = runner.build_model(cfg, None, [1.0] * 20)
         assert type(model).__name__ == 'KeypointLifter' and model.head.root_solver in ('bones', 'closed_form')
-        bmc = cfg.model.head.get('bmc_loss')
+        bmc = cfg.model.head.get('loss_bmc')
         assert (bmc is not None) == ('bmc' in row or row.endswith(('_bl', '_rb', '_a'))), row

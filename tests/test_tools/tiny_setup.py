@@ -64,7 +64,7 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 {extra}
 """
     if mixed:
-        text += "model['head']['bmc_loss'] = dict(type='BMCLoss', limits='literature')\n"
+        text += "model['head']['loss_bmc'] = dict(type='BMCLoss', limits='literature')\n"
     path.write_text(text)
     return path
 

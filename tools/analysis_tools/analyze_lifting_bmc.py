@@ -251,7 +251,7 @@ def part_training(args, seed: int, save=None) -> Dict:
         per_hand = {}
         for row in (args.prior_row, args.bmc_row):
             cfg, _ = load_row(row, spec.get('cfg'))
-            if args.bmc_placement and cfg.model.head.get('bmc_loss') is not None:
+            if args.bmc_placement and cfg.model.head.get('loss_bmc') is not None:
                 cfg.model.head.bmc_root_depth = args.bmc_placement
             torch.manual_seed(seed)
             model = build_model(cfg, data.limits, data.bone_lengths)

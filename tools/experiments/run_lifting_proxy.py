@@ -188,7 +188,7 @@ def build_model(cfg, limits=None, bone_lengths: Optional[List[float]] = None):
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
     model_cfg = cfg.model.copy()
-    bmc_cfg = model_cfg['head'].get('bmc_loss')
+    bmc_cfg = model_cfg['head'].get('loss_bmc')
     if bmc_cfg is not None and limits is not None:
         bmc_cfg['limits'] = limits.to_dict()
     head = model_cfg['head']

@@ -35,7 +35,7 @@ class LightUNet(BaseModule):
 
     A ResNet pools its last map to stride 32 (2x2 cells at 64 px input), so a global-pooling regression read-out
     has to encode positions in channels; this backbone keeps a stride-4 map for a spatial (soft-argmax) read-out,
-    e.g. ``Hand25DHead(mode='heatmap', deconv_out_channels=(), in_channels=out_channels)``.
+    e.g. ``Hand25DHead(readout=dict(type='HeatmapReadout2p5D', deconv_out_channels=()), in_channels=out_channels)``.
 
     Args:
         in_channels: image channels.

@@ -3,8 +3,8 @@
 # limits, and limits computed from the 3D of the weakly labelled dataset's training part (Tab. 6 "Computed").
 # A config adds it with
 #   _base_ = ['./<the same experiment without BMC>.py', '../_base_/models/bmc_loss_paper.py']
-#   model = dict(head=dict(bmc_loss={{_base_.bmc_loss_freihand_train}}))
-# `_delete_` replaces the base's `bmc_loss=None`. Create the limits files with tools/data/compute_bmc_limits.py
+#   model = dict(head=dict(loss_bmc={{_base_.bmc_loss_freihand_train}}))
+# `_delete_` replaces the base's `loss_bmc=None`. Create the limits files with tools/data/compute_bmc_limits.py
 # (configs/bmc/README.md) or use `limits='literature'` for the shipped literature limits.
 _paper_bmc_loss = dict(_delete_=True, type='BMCLoss', lambda_bl=0.1, lambda_rb=0.1, lambda_a=0.01,
                        angle_limits='hull')

@@ -1,4 +1,4 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 # Row "+ L_BL alone": 3D_A + 2D_B + one BMC term at its paper weight.
 _base_ = ['./a3d_b2d_bmc.py']
-model = dict(head=dict(bmc_loss=dict(lambda_bl=0.1, lambda_rb=0.0, lambda_a=0.0)))
+model = dict(head=dict(loss_bmc=dict(lambda_bl=0.1, lambda_rb=0.0, lambda_a=0.0)))

@@ -1,4 +1,4 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 # Weight variant: + L_BMC with 10x the paper's weights.
 _base_ = ['./a3d_b2d_bmc.py']
-model = dict(head=dict(bmc_loss=dict(lambda_bl=1.0, lambda_rb=1.0, lambda_a=0.1)))
+model = dict(head=dict(loss_bmc=dict(lambda_bl=1.0, lambda_rb=1.0, lambda_a=0.1)))

@@ -17,7 +17,7 @@ model = dict(
         in_channels=512,
         input_size=(128, 128),
         zroot_refiner=dict(type='ZRootRefiner'),
-        bmc_loss=dict(type='BMCLoss', limits=bmc_limits, lambda_bl=0.1, lambda_rb=0.1, lambda_a=0.01)),
+        loss_bmc=dict(type='BMCLoss', limits=bmc_limits, lambda_bl=0.1, lambda_rb=0.1, lambda_a=0.01)),
     test_cfg=dict(flip_test=False))
 
 train_pipeline = [dict(type='KeypointLifterInputs', noise_px=2.0), dict(type='PackKeypointLifterInputs')]

@@ -1,4 +1,4 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 # CPU proxy of paper Tab. 4 "+ L_BL": bone-length term only.
 _base_ = ['./a3d_b2d_bmc.py']
-model = dict(head=dict(bmc_loss=dict(lambda_rb=0.0, lambda_a=0.0)))
+model = dict(head=dict(loss_bmc=dict(lambda_rb=0.0, lambda_a=0.0)))

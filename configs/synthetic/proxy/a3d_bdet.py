@@ -2,7 +2,7 @@
 # Detected-2D proxy row: 3D of domain A + *detected* 2D of domain B (tools/data/simulate_detections.py), every detected joint
 # weighted 1 (a plain detector-as-labeller baseline), built-in L1, no BMC.
 _base_ = ['./a3d_b2d_bmc.py']
-model = dict(head=dict(bmc_loss=None))
+model = dict(head=dict(loss_bmc=None))
 load_detections = dict(type='LoadDetectedKeypoints2D', detections_file={{_base_.detections_domain_b}},
                        image_root={{_base_.data_root}}, confidence_as_weight=False)
 # domain B's training part as in ../rhd3d_fh2d_synthetic.py (config variables cannot be partly overridden)

@@ -9,5 +9,6 @@ domain_b_train_detected = dict(type='FreiHand3DDataset', data_root={{_base_.data
                                val_fraction=0.1, split_seed=0, supervision='2d', image_size={{_base_.image_size}},
                                pipeline=[load_detections])
 train_dataloader = dict(dataset=dict(datasets=[{{_base_.domain_a_train}}, domain_b_train_detected]))
-model = dict(head=dict(loss_2d=dict(type='ConfidenceKeypoint2DLoss', beta=1.0),
-                       bone_direction_loss=dict(type='BoneDirection2DLoss', loss_weight=1.0)))
+model = dict(
+    head=dict(loss_2d=dict(_delete_=True, type='ConfidenceKeypoint2DLoss', beta=1.0, loss_weight=1.0),
+              bone_direction_loss=dict(type='BoneDirection2DLoss', loss_weight=1.0)))

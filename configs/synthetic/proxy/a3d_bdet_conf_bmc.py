@@ -3,5 +3,5 @@
 _base_ = ['./a3d_bdet_conf.py']
 model = dict(
     head=dict(
-        bmc_loss=dict(_delete_=True, type='BMCLoss', limits={{_base_.computed_limits}}, lambda_bl=0.1, lambda_rb=0.1,
+        loss_bmc=dict(_delete_=True, type='BMCLoss', limits={{_base_.computed_limits}}, lambda_bl=0.1, lambda_rb=0.1,
                       lambda_a=0.01, angle_limits='hull')))

@@ -36,7 +36,8 @@ def test_rejects_sizes_that_are_not_multiples_of_32():
 
 def test_head_heatmap_read_out_on_the_stride_four_map():
     backbone = MODELS.build(dict(type='LightUNet', stem_channels=8, stage_channels=(8, 16, 16, 24), out_channels=16))
-    head = MODELS.build(dict(type='Hand25DHead', in_channels=16, mode='heatmap', deconv_out_channels=(),
+    head = MODELS.build(dict(type='Hand25DHead', in_channels=16,
+                             readout=dict(type='HeatmapReadout2p5D', deconv_out_channels=()),
                              input_size=(64, 64), zroot_refiner=None))
     uv, z_r = head(backbone(torch.randn(3, 3, 64, 64)))
     assert uv.shape == (3, 21, 2) and z_r.shape == (3, 21)

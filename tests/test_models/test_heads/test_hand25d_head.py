@@ -15,6 +15,15 @@ def _feats(batch, seed=0, size=4):
     return (torch.randn(batch, C, size, size, generator=torch.Generator().manual_seed(seed)), )
 
 
+READOUTS = dict(regression='RegressionReadout2p5D', heatmap='HeatmapReadout2p5D')
+
+
+def _readout(mode, deconv_out_channels=(8, 8)):
+    if mode == 'regression':
+        return dict(type=READOUTS[mode])
+    return dict(type=READOUTS[mode], deconv_out_channels=deconv_out_channels)
+
+
 def _head(**kwargs):
     cfg = dict(type='Hand25DHead', in_channels=C)
     cfg.update(kwargs)
@@ -29,16 +38,19 @@ def _perfect(head, truths):
 
 
 def test_init_errors():
-    for kwargs, match in ((dict(mode='volumetric'), 'mode'), (dict(loss_2d_unit='mm'), 'loss_2d_unit'),
+    with pytest.raises(KeyError, match='VolumetricReadout'):
+        _head(readout=dict(type='VolumetricReadout'))
+    for kwargs, match in ((dict(loss_2d_unit='mm'), 'loss_2d_unit'),
                           (dict(default_ref_bone_length=0.), 'default_ref_bone_length'),
-                          (dict(input_size=(128, )), 'input_size')):
+                          (dict(input_size=(128, )), 'input_size'),
+                          (dict(decoder=dict(type='Hand25DCodec', input_size=(64, 64))), 'input_size')):
         with pytest.raises(ValueError, match=match):
             _head(**kwargs)
 
 
 @pytest.mark.parametrize('mode', ['regression', 'heatmap'])
 def test_forward_shapes_and_root_centering(mode):
-    head = _head(mode=mode, deconv_out_channels=(8, 8))
+    head = _head(readout=_readout(mode, (8, 8)))
     uv, z_r = head(_feats(3))
     assert uv.shape == (3, 21, 2) and z_r.shape == (3, 21)
     assert torch.all(z_r[:, 0] == 0)
@@ -54,11 +66,11 @@ def test_wrong_in_channels_is_a_clear_error():
 def test_heatmap_soft_argmax_and_depth_expectation():
     """Identity 1x1 conv: a sharp peak at cell (x, y) decodes to pixel (x W / w, y H / h); z_r = depth value."""
     J = 21
-    head = Hand25DHead(in_channels=2 * J, mode='heatmap', deconv_out_channels=(), input_size=(128, 96),
+    head = Hand25DHead(in_channels=2 * J, readout=_readout('heatmap', ()), input_size=(128, 96),
                        zroot_refiner=None)
     with torch.no_grad():
-        head.final_layer.weight.copy_(torch.eye(2 * J)[:, :, None, None])
-        head.final_layer.bias.zero_()
+        head.readout.final_layer.weight.copy_(torch.eye(2 * J)[:, :, None, None])
+        head.readout.final_layer.bias.zero_()
     h, w = 12, 16
     feats = torch.zeros(1, 2 * J, h, w)
     cells = [(j % w, (3 * j) % h) for j in range(J)]
@@ -73,7 +85,7 @@ def test_heatmap_soft_argmax_and_depth_expectation():
 
 @pytest.mark.parametrize('mode', ['regression', 'heatmap'])
 def test_loss_keys_finite_and_backward(mode):
-    head = _head(mode=mode, deconv_out_channels=(8, ))
+    head = _head(readout=_readout(mode, (8, )))
     _, samples, _ = make_hand_batch(4, has_3d=[True, False, True, False])
     feats = tuple(f.requires_grad_() for f in _feats(4))
     losses = head.loss(feats, samples)
@@ -86,7 +98,7 @@ def test_loss_keys_finite_and_backward(mode):
 
 def test_perfect_prediction_gives_zero_loss():
     """GT 2.5D in, no refiner: every loss vanishes, so targets, closed form and lifting agree with the labels."""
-    head = _head(zroot_refiner=None, loss_zroot_closed_form_weight=1.)
+    head = _head(zroot_refiner=None, loss_zroot_cf=dict(type='MaskedL1Loss', loss_weight=1.))
     _, samples, truths = make_hand_batch(5, rotation_deg=25., seed=1)
     _perfect(head, truths)
     losses = head.loss(_feats(5), samples)
@@ -110,7 +122,7 @@ def test_no_3d_sample_masks_depth_terms():
     head.zero_grad()
     losses = head.loss(_feats(3), samples)
     losses['loss_2d'].backward()
-    assert head.fc.weight.grad.abs().sum() > 0
+    assert head.readout.fc.weight.grad.abs().sum() > 0
 
 
 def test_unknown_scale_is_not_supervised_in_3d():
@@ -240,7 +252,7 @@ def test_huge_outputs_stay_finite():
 
 def test_bmc_loss_reaches_2d_only_samples():
     """L_BMC acts on the predicted 3D of every sample: with no 3D label in the batch it still moves z_r."""
-    head = _head(bmc_loss=dict(type='BMCLoss', limits='literature'))
+    head = _head(loss_bmc=dict(type='BMCLoss', limits='literature'))
     _, samples, _ = make_hand_batch(2, has_3d=[False, False])
     g = torch.Generator().manual_seed(9)
     uv = (64 + 20 * torch.randn(2, 21, 2, generator=g)).requires_grad_()
@@ -259,7 +271,7 @@ def test_bmc_root_depth_choice(root_depth):
     closed form (reference bone exactly 1) and leaves the refiner alone, but still reaches z_r; 'refined_detached':
     the refined placement without gradient into the refiner."""
     from bmc_mmpose.geometry.skeleton import REF_BONE_JOINTS
-    head = _head(bmc_loss=dict(type='BMCLoss', limits='literature'), bmc_root_depth=root_depth)
+    head = _head(loss_bmc=dict(type='BMCLoss', limits='literature'), bmc_root_depth=root_depth)
     head.train()
     _, samples, truths = make_hand_batch(3, has_3d=[False, False, False])
     uv_gt, zr_gt = ground_truth_25d(truths)
@@ -278,7 +290,7 @@ def test_bmc_root_depth_choice(root_depth):
         assert refiner_grad == 0
         cam_K = torch.stack([s.gt_instance_labels.cam_K[0] for s in samples])
         lifted = head.lift(uv.detach(), (z_r - z_r[:, :1]).detach(), cam_K)
-        assert losses['loss_bmc'].item() == pytest.approx(head.bmc_loss(lifted['joints_3d_norm']).item(), rel=1e-5)
+        assert losses['loss_bmc'].item() == pytest.approx(head.loss_bmc(lifted['joints_3d_norm']).item(), rel=1e-5)
     elif root_depth == 'closed_form':
         assert refiner_grad == 0
         cam_K = torch.stack([s.gt_instance_labels.cam_K[0] for s in samples])

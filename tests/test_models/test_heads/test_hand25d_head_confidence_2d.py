@@ -38,7 +38,7 @@ def _confident_batch(batch=3, seed=0):
 def test_confidences_reach_the_head_losses(unit):
     samples, weights, uv_gt, noisy, z_r = _confident_batch()
     beta = 2.0 / UNITS[unit]  # 2 px in either unit
-    head = _head(loss_2d_unit=unit, loss_2d_weight=2.0, loss_2d=dict(type='ConfidenceKeypoint2DLoss', beta=beta),
+    head = _head(loss_2d_unit=unit, loss_2d=dict(type='ConfidenceKeypoint2DLoss', beta=beta, loss_weight=2.0),
                  bone_direction_loss=dict(type='BoneDirection2DLoss', loss_weight=0.5))
     pred = noisy.clone().requires_grad_()
     head.forward = lambda feats: (pred, z_r)
@@ -82,7 +82,7 @@ def test_all_2d_terms_with_bmc_are_finite_and_train():
     samples, _, _, _, _ = _confident_batch(seed=6)
     head = _head(loss_2d=dict(type='ConfidenceKeypoint2DLoss'),
                  bone_direction_loss=dict(type='BoneDirection2DLoss', loss_weight=0.1),
-                 bmc_loss=dict(type='BMCLoss', limits='literature'))
+                 loss_bmc=dict(type='BMCLoss', limits='literature'))
     losses = head.loss(_feats(3), samples)
     total = sum(v for k, v in losses.items() if k.startswith('loss_'))
     total.backward()

@@ -54,17 +54,17 @@ def test_lifter_at_ground_truth_has_zero_losses_and_exact_3d(hands):
     """A head whose output layer emits exactly the true z_r (zero weights, bias = z_r) and no 2D residual: the 2D,
     z_r and Z_root losses are 0 and the predicted 3D is the sampled 3D (mm, original camera) to float precision."""
     from bmc_mmpose.geometry.zroot import relative_depths
-    model = build(lifter_cfg(bmc_loss=dict(type='BMCLoss', limits='literature')))
+    model = build(lifter_cfg(loss_bmc=dict(type='BMCLoss', limits='literature')))
     model.eval()
     i = 3
     inputs, samples = packed_samples(hands, [i])
     xyz = torch.from_numpy(hands['keypoints_3d'][i:i + 1])
     z_r, _ = relative_depths(xyz, torch.from_numpy(hands['ref_bone_length'][i:i + 1]))
     with torch.no_grad():
-        model.head.fc.weight.zero_()
+        model.head.readout.fc.weight.zero_()
         bias = torch.zeros(NUM_JOINTS, 3)
         bias[:, 2] = z_r[0]
-        model.head.fc.bias.copy_(bias.flatten())
+        model.head.readout.fc.bias.copy_(bias.flatten())
     losses = model.loss(inputs, samples)
     assert float(losses['loss_2d'].detach()) < 1e-4
     assert float(losses['loss_zr']) < 1e-5

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import bmc_mmpose.models  # noqa: F401  (registers the modules)
-from bmc_mmpose.models.necks import ZRootRefiner
+from bmc_mmpose.models.heads import ZRootRefiner
 from mmpose.registry import MODELS
 
 

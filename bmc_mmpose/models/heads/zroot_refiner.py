@@ -19,18 +19,17 @@ class ZRootRefiner(BaseModule):
     LeakyReLU(0.01), BatchNorm, Linear(128, 1) (BatchNorm optional: the paper found it better to drop it for
     cross-dataset evaluation, supp. Sec. 8).
 
-    Although it lives in ``necks/``, it is **not** used in the estimator's ``neck=`` slot: MMPose applies necks to
-    backbone features before the head, while this module consumes the head's outputs. :class:`Hand25DHead`
-    builds it from ``zroot_refiner=dict(type='ZRootRefiner', ...)`` (``docs/architecture.md``).
+    It is a part of the 2.5D heads, not an estimator ``neck=``: MMPose applies necks to backbone features before
+    the head, while this module consumes the head's outputs. :class:`Hand25DHead` builds it from
+    ``zroot_refiner=dict(type='ZRootRefiner', ...)`` (``docs/architecture.md``).
 
     Gradient flow (``detach_inputs``): the paper trains the refiner jointly with the network on the L1 loss of the
     refined root depth and says only that it "refines and smooths" the closed form. With ``detach_inputs=True``
     (default) the MLP sees detached inputs, so it is a pure corrector that cannot pull the 2D / ``z_r``
     predictions towards whatever makes its own job easier. With ``detach_inputs=False`` (end to end) the
-    root-depth loss also reaches the 2D and ``z_r`` predictions through the MLP; measured on the synthetic data
-    (ResNet-18 from scratch, 64 px, Adam), that root-depth gradient swamped the shared backbone: the 2D loss
-    stayed at the mean-pose level for 600 iterations (10.5 px), while with detached inputs it fell from 10.8 to
-    8.5 px in 400 iterations and the aligned 3D error reached 18.9 mm. Whether the closed form itself passes
+    root-depth loss also reaches the 2D and ``z_r`` predictions through the MLP; on the synthetic data (a small
+    backbone trained from scratch) that gradient swamped the shared backbone and the 2D loss stalled at the
+    mean-pose level, while with detached inputs it kept falling. Whether the closed form itself passes
     gradients is the head's ``closed_form_gradient``.
 
     The last layer is zero-initialised (not specified by the paper), so training starts from the closed form.
