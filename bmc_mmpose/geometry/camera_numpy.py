@@ -23,20 +23,26 @@ import numpy as np
 from .skeleton import REF_BONE_JOINTS
 
 __all__ = [
-    'project_points', 'horizontal_flip_matrix', 'mirror_keypoints_2d', 'mirror_points_3d', 'mirror_intrinsics',
-    'mirror_bbox', 'reference_bone_length'
+    'project_points', 'normalized_rays', 'back_project', 'horizontal_flip_matrix', 'mirror_keypoints_2d',
+    'mirror_points_3d', 'mirror_intrinsics', 'mirror_bbox', 'reference_bone_length'
 ]
 
 
 def project_points(points: np.ndarray, K: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Project camera-frame points to pixels, ``uv = (K X)[:2] / Z``.
 
+    The product ``K X`` is taken first and then divided by the depth (for ``K`` with last row ``[0, 0, 1]`` the
+    third row of ``K X`` is ``Z`` itself), the order in which the datasets' authors project; the torch twin
+    divides first, which agrees to float precision.
+
     Args:
         points (np.ndarray): ``(*, N, 3)`` camera-frame points (any length unit).
         K (np.ndarray): ``(*, 3, 3)`` intrinsics with last row ``[0, 0, 1]``, broadcast against the points'
             leading dimensions (one ``(3, 3)`` K serves a whole batch).
         eps (float): depths with ``|Z| < eps`` are pushed to ``+-eps`` (same unit as ``points``), as in the
-            torch version, so points on the camera plane give large but finite pixels.
+            torch version, so points on the camera plane give large but finite pixels. ``eps=0`` leaves the
+            depth as it is: points on the camera plane give inf or nan, which the dataset borders count as a
+            non-finite annotation.
 
     Returns:
         np.ndarray: ``(*, N, 2)`` pixel coordinates.
@@ -45,8 +51,38 @@ def project_points(points: np.ndarray, K: np.ndarray, eps: float = 1e-6) -> np.n
     K = np.asarray(K, np.float64)
     depth = points[..., 2:3]
     depth = np.where(depth >= 0, np.maximum(depth, eps), np.minimum(depth, -eps))
-    xy = points[..., :2] / depth  # (*, N, 2) normalised image coordinates
-    return np.einsum('...ij,...nj->...ni', K[..., :2, :2], xy) + K[..., None, :2, 2]
+    return points @ np.swapaxes(K[..., :2, :], -1, -2) / depth
+
+
+def normalized_rays(uv: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """Rays ``K^-1 [u, v, 1]^T`` through pixels; for K with last row ``[0, 0, 1]`` their third component is 1.
+
+    A camera-frame point ``X`` that projects to ``(u, v)`` is ``X = Z * normalized_rays(uv, K)``.
+
+    Args:
+        uv (np.ndarray): ``(*, N, 2)`` pixel coordinates.
+        K (np.ndarray): ``(*, 3, 3)`` invertible intrinsics, broadcast against the leading dimensions of ``uv``.
+
+    Returns:
+        np.ndarray: ``(*, N, 3)`` rays in normalised image coordinates.
+    """
+    uv = np.asarray(uv, np.float64)
+    uv1 = np.concatenate([uv, np.ones(uv.shape[:-1] + (1,))], axis=-1)
+    return uv1 @ np.swapaxes(np.linalg.inv(np.asarray(K, np.float64)), -1, -2)
+
+
+def back_project(uv: np.ndarray, depth: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """Camera-frame points at depth ``Z`` along the rays through ``uv``: ``X = Z K^-1 [u, v, 1]^T``.
+
+    Args:
+        uv (np.ndarray): ``(*, N, 2)`` pixel coordinates.
+        depth (np.ndarray): ``(*, N)`` depths ``Z`` (the unit of the result), broadcast against ``uv``.
+        K (np.ndarray): ``(*, 3, 3)`` invertible intrinsics with last row ``[0, 0, 1]``.
+
+    Returns:
+        np.ndarray: ``(*, N, 3)`` camera-frame points, ``X[..., 2] == depth``.
+    """
+    return normalized_rays(uv, K) * np.asarray(depth, np.float64)[..., None]
 
 
 def horizontal_flip_matrix(width: int) -> np.ndarray:

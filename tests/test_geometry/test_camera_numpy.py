@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from bmc_mmpose.geometry import camera
-from bmc_mmpose.geometry.camera_numpy import (mirror_bbox, mirror_intrinsics, mirror_keypoints_2d,
-                                              mirror_points_3d, project_points, reference_bone_length)
+from bmc_mmpose.geometry.camera_numpy import (back_project, mirror_bbox, mirror_intrinsics, mirror_keypoints_2d,
+                                              mirror_points_3d, normalized_rays, project_points,
+                                              reference_bone_length)
 
 # Skewed K with a non-zero K[1, 0], as an affine crop with in-plane rotation produces.
 K_GENERAL = np.array([[410., 3.5, 61.], [-2.0, 405., 70.], [0., 0., 1.]])
@@ -27,6 +28,28 @@ def test_project_matches_torch():
     # One (3, 3) K broadcasts over the batch.
     np.testing.assert_allclose(project_points(xyz, K_GENERAL),
                                project_points(xyz, np.broadcast_to(K_GENERAL, K.shape)))
+
+
+def test_rays_and_back_projection_match_torch():
+    rng = np.random.default_rng(2)
+    uv = rng.uniform(0., 300., (4, 21, 2))
+    depth = rng.uniform(300., 800., (4, 21))
+    K = np.stack([K_GENERAL, K_GENERAL * [[1.1], [0.9], [1.]]])[[0, 1, 0, 1]]
+    rays = normalized_rays(uv, K)
+    np.testing.assert_allclose(rays, camera.normalized_rays(torch.from_numpy(uv), torch.from_numpy(K)).numpy(),
+                               rtol=0, atol=1e-12)
+    xyz = back_project(uv, depth, K)
+    np.testing.assert_allclose(xyz, camera.back_project(torch.from_numpy(uv), torch.from_numpy(depth),
+                                                        torch.from_numpy(K)).numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(xyz[..., 2], depth, rtol=0, atol=1e-9)
+    # Back-projection inverts projection; one (3, 3) K broadcasts over the batch.
+    np.testing.assert_allclose(project_points(back_project(uv, depth, K_GENERAL), K_GENERAL), uv, atol=1e-9)
+
+
+def test_back_project_literal_value():
+    # The inverse of test_project_literal_value: (55, 32) at Z = 200 is X = (10, -20, 200).
+    K = np.array([[100., 0., 50.], [0., 80., 40.], [0., 0., 1.]])
+    np.testing.assert_allclose(back_project(np.array([[55., 32.]]), np.array([200.]), K), [[10., -20., 200.]])
 
 
 def test_project_literal_value():
