@@ -3,23 +3,31 @@
 
 Every dataset returns one right hand per sample in FreiHAND joint order, OpenCV camera frame, millimetres
 (``docs/architecture.md``, "What a dataset returns"). This module holds the pure-numpy helpers used at the
-dataset borders (projection, mirroring, boxes, reference bone) and :class:`BaseHandDataset`, which turns the
+dataset borders (mirroring of a whole annotation, boxes, intrinsics checks; projection, mirroring and the reference
+bone themselves are :mod:`bmc_mmpose.geometry.camera_numpy`'s) and :class:`BaseHandDataset`, which turns the
 per-dataset raw records into data infos, drops non-finite annotations (and counts them), and applies the
 supervision switch and the ``num_3d_samples`` selection.
 """
-import json
 import logging
 import os.path as osp
-import pickle
 from collections import Counter
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from bmc_mmpose.geometry.skeleton import NUM_JOINTS, REF_BONE_JOINTS
+from bmc_mmpose.geometry.camera_numpy import (mirror_intrinsics, mirror_keypoints_2d, mirror_points_3d, project_points,
+                                              reference_bone_length)
+from bmc_mmpose.geometry.skeleton import NUM_JOINTS
+from .formats._files import as_array, image_size_of, load_json, load_pickle, require_file, require_key
 from .hand_metainfo import get_hand21_dataset_info
+
+#: Re-exported for the dataset modules and ``bmc_mmpose.datasets``: the camera facts live in ``camera_numpy``, the
+#: file helpers in ``formats._files``.
+__all__ = ['BaseHandDataset', 'mirror_annotation', 'bbox_from_keypoints', 'intrinsics_problem', 'validate_intrinsics',
+           'box_overlaps_image', 'project_points', 'mirror_intrinsics', 'reference_bone_length', 'as_array',
+           'image_size_of', 'load_json', 'load_pickle', 'require_file', 'require_key']
 
 SUPERVISION_MODES = ('3d', '2d')
 
@@ -27,43 +35,10 @@ SUPERVISION_MODES = ('3d', '2d')
 # --------------------------------------------------------------------------------------------------------------
 # Pure numpy helpers
 # --------------------------------------------------------------------------------------------------------------
-def project_points(points_3d: np.ndarray, cam_K: np.ndarray) -> np.ndarray:
-    """Pinhole projection ``uv = (K X)[:2] / (K X)[2]``.
-
-    Args:
-        points_3d (np.ndarray): (..., J, 3) camera-frame points (any unit), z > 0.
-        cam_K (np.ndarray): (..., 3, 3) intrinsics (a general 3x3 with last row (0, 0, 1) is allowed).
-
-    Returns:
-        np.ndarray: (..., J, 2) pixel coordinates (float64).
-    """
-    points_3d = np.asarray(points_3d, np.float64)
-    cam_K = np.asarray(cam_K, np.float64)
-    homog = np.einsum('...ij,...kj->...ki', cam_K, points_3d)
-    return homog[..., :2] / homog[..., 2:3]
-
-
-def mirror_intrinsics(cam_K: np.ndarray, width: int) -> np.ndarray:
-    """Intrinsics of a horizontally mirrored image whose 3D points are mirrored with x -> -x.
-
-    With ``F = [[-1, 0, W - 1], [0, 1, 0], [0, 0, 1]]`` (pixel flip u -> W - 1 - u) and ``D = diag(-1, 1, 1)``
-    (x -> -x), the new K is ``F K D``; for a K without skew this is ``cx -> W - 1 - cx`` and nothing else, and a
-    skew term changes sign. Projection stays exact: ``proj(F K D, D X) = F proj(K, X)``.
-
-    Args:
-        cam_K (np.ndarray): (3, 3) intrinsics of the original image.
-        width (int): image width W in pixels.
-
-    Returns:
-        np.ndarray: (3, 3) float64 intrinsics of the mirrored image.
-    """
-    flip = np.array([[-1., 0., width - 1.], [0., 1., 0.], [0., 0., 1.]])
-    return flip @ np.asarray(cam_K, np.float64) @ np.diag([-1., 1., 1.])
-
-
 def mirror_annotation(keypoints: np.ndarray, keypoints_3d: np.ndarray, cam_K: np.ndarray,
                       width: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mirror a (left) hand annotation to the horizontally flipped image: u -> W-1-u, x -> -x, cx -> W-1-cx.
+    """Mirror a (left) hand annotation to the horizontally flipped image: u -> W-1-u, x -> -x, K -> F K D
+    (:mod:`bmc_mmpose.geometry.camera_numpy`, which says why the three must go together).
 
     Args:
         keypoints (np.ndarray): (J, 2) pixels.
@@ -74,11 +49,7 @@ def mirror_annotation(keypoints: np.ndarray, keypoints_3d: np.ndarray, cam_K: np
     Returns:
         tuple: mirrored (keypoints (J, 2), keypoints_3d (J, 3), cam_K (3, 3)), float64.
     """
-    kpts = np.array(keypoints, np.float64)
-    kpts[:, 0] = width - 1. - kpts[:, 0]
-    xyz = np.array(keypoints_3d, np.float64)
-    xyz[:, 0] = -xyz[:, 0]
-    return kpts, xyz, mirror_intrinsics(cam_K, width)
+    return mirror_keypoints_2d(keypoints, width), mirror_points_3d(keypoints_3d), mirror_intrinsics(cam_K, width)
 
 
 def bbox_from_keypoints(keypoints: np.ndarray, valid: Optional[np.ndarray] = None) -> np.ndarray:
@@ -95,19 +66,6 @@ def bbox_from_keypoints(keypoints: np.ndarray, valid: Optional[np.ndarray] = Non
     if valid is not None and np.any(valid > 0):
         keypoints = keypoints[np.asarray(valid) > 0]
     return np.concatenate([keypoints.min(0), keypoints.max(0)]).astype(np.float32)
-
-
-def reference_bone_length(keypoints_3d: np.ndarray) -> float:
-    """Length of the reference bone (middle MCP -> PIP, joints 9 -> 10, FreiHAND order), same unit as the input.
-
-    Args:
-        keypoints_3d (np.ndarray): (21, 3).
-
-    Returns:
-        float: bone length.
-    """
-    parent, child = REF_BONE_JOINTS
-    return float(np.linalg.norm(np.asarray(keypoints_3d, np.float64)[child] - keypoints_3d[parent]))
 
 
 def intrinsics_problem(cam_K: np.ndarray) -> Optional[str]:
@@ -153,62 +111,6 @@ def box_overlaps_image(bbox: np.ndarray, image_wh: Tuple[int, int]) -> bool:
     x1, y1, x2, y2 = np.asarray(bbox, np.float64).reshape(-1)[:4]
     width, height = image_wh
     return bool(x2 >= 0 and y2 >= 0 and x1 <= width - 1 and y1 <= height - 1)
-
-
-def image_size_of(path: str) -> Tuple[int, int]:
-    """``(W, H)`` of an image file, reading only its header when Pillow is available.
-
-    Raises:
-        IOError: naming the file when it cannot be read or decoded.
-    """
-    try:
-        from PIL import Image
-        with Image.open(path) as img:
-            return int(img.size[0]), int(img.size[1])
-    except ImportError:
-        pass
-    except Exception as err:  # PIL raises several types for undecodable files
-        raise IOError(f'{path}: cannot read the image size ({err})') from err
-    import cv2
-    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise IOError(f'{path}: cannot decode the image')
-    return int(img.shape[1]), int(img.shape[0])
-
-
-def load_pickle(path: str, what: str):
-    """Unpickle an annotation file (latin1, as the Python 2 pickles of RHD and HO-3D need); a truncated or
-    corrupt file raises ``ValueError`` naming it and what it should hold."""
-    try:
-        with open(path, 'rb') as f:
-            return pickle.load(f, encoding='latin1')
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError,
-            UnicodeDecodeError) as err:
-        raise ValueError(f'{path}: cannot unpickle ({type(err).__name__}: {err}); expected {what}') from err
-
-
-def load_json(path: str, what: str):
-    """Parse a JSON annotation file; invalid JSON raises ``ValueError`` naming the file and what it should hold."""
-    with open(path) as f:
-        try:
-            return json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ValueError(f'{path}: not valid JSON ({err}); expected {what}') from err
-
-
-def require_file(path: str, what: str) -> str:
-    """Raise ``FileNotFoundError`` naming ``path`` and what was expected there, else return ``path``."""
-    if not osp.exists(path):
-        raise FileNotFoundError(f'{path} does not exist; expected {what}')
-    return path
-
-
-def require_key(record: dict, key: str, source: str, what: str):
-    """Return ``record[key]`` or raise ``KeyError`` naming the file/record and what the key should hold."""
-    if not isinstance(record, dict) or key not in record:
-        keys = sorted(record.keys()) if isinstance(record, dict) else type(record).__name__
-        raise KeyError(f'{source}: missing key {key!r} (expected {what}); found {keys}')
-    return record[key]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -394,13 +296,5 @@ class BaseHandDataset(BaseDataset):
         data_info['dataset_name'] = self.DATASET_NAME
         return data_info
 
-    @staticmethod
-    def _as_array(value, shape: Sequence[int], source: str, key: str) -> np.ndarray:
-        """``np.asarray(value, float64)`` reshaped to ``shape`` or a ``ValueError`` naming source and key."""
-        try:
-            arr = np.asarray(value, np.float64)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f'{source}: {key!r} is not numeric ({err})') from err
-        if arr.size != int(np.prod(shape)):
-            raise ValueError(f'{source}: {key!r} has shape {arr.shape}, expected {tuple(shape)}')
-        return arr.reshape(shape)
+    #: ``np.asarray(value, float64)`` reshaped to ``shape`` or a ``ValueError`` naming source and key.
+    _as_array = staticmethod(as_array)

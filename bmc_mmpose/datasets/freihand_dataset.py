@@ -8,12 +8,12 @@ import numpy as np
 from mmengine.logging import print_log
 from mmpose.registry import DATASETS
 
+from bmc_mmpose.geometry.camera_numpy import project_points, reference_bone_length
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
-from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_json, project_points,
-                                reference_bone_length, require_file)
-
-FREIHAND_IMAGE_SIZE = 224
-FREIHAND_NUM_VERSIONS = 4
+from .base_hand_dataset import BaseHandDataset, bbox_from_keypoints
+from .formats import freihand as freihand_format
+from .formats._files import image_size_of, require_file
+from .formats.freihand import FREIHAND_IMAGE_SIZE, FREIHAND_NUM_VERSIONS
 
 
 def freihand_val_ids(num_unique: int, val_fraction: float, seed: int, num_val: Optional[int] = None) -> np.ndarray:
@@ -45,7 +45,8 @@ def freihand_val_ids(num_unique: int, val_fraction: float, seed: int, num_val: O
 class FreiHand3DDataset(BaseHandDataset):
     """FreiHAND v2 (Zimmermann et al. 2019) read from its original files.
 
-    Layout (``data_root`` = ``FreiHAND_pub_v2``, plus the ``_eval`` archive's files for evaluation 3D)::
+    Layout (``data_root`` = ``FreiHAND_pub_v2``, plus the ``_eval`` archive's files for evaluation 3D; read with
+    :mod:`bmc_mmpose.datasets.formats.freihand`)::
 
         <data_root>/training_K.json       list of N (3, 3) intrinsics of the 224x224 images
         <data_root>/training_xyz.json     list of N (21, 3) joints, metres, OpenCV camera, FreiHAND order
@@ -109,41 +110,33 @@ class FreiHand3DDataset(BaseHandDataset):
     def _expected_layout(self) -> str:
         return 'training_{K,xyz,scale}.json, training/rgb/%08d.jpg, evaluation_{K,scale}.json, evaluation/rgb/'
 
-    def _image_wh(self, rgb_dir: str, num_unique: int) -> Tuple[int, int]:
+    def _image_wh(self, prefix: str, num_unique: int) -> Tuple[int, int]:
         """(W, H) of the split's images: ``image_size`` when given, else the first image's (224 if absent)."""
         if self.image_size is not None:
             return int(self.image_size), int(self.image_size)
-        first = osp.join(rgb_dir, '%08d.jpg' % (0 if self.split == 'evaluation' else num_unique * self.versions[0]))
+        first = freihand_format.image_path(self.data_root, prefix,
+                                           0 if self.split == 'evaluation' else num_unique * self.versions[0])
         if osp.exists(first):
             return image_size_of(first)
         return FREIHAND_IMAGE_SIZE, FREIHAND_IMAGE_SIZE
 
-    def _read_json_list(self, name: str, what: str, required: bool = True) -> Optional[list]:
-        path = osp.join(self.data_root, name)
-        if not required and not osp.exists(path):
-            return None
-        require_file(path, what)
-        data = load_json(path, what)
-        if not isinstance(data, list):
-            raise ValueError(f'{path}: expected a JSON list ({what}), got {type(data).__name__}')
-        return data
-
     def _load_records(self) -> List[dict]:
         evaluation = self.split == 'evaluation'
         prefix = 'evaluation' if evaluation else 'training'
-        k_list = self._read_json_list(f'{prefix}_K.json', 'a list of (3, 3) intrinsics, one per unique sample')
-        xyz_list = self._read_json_list(f'{prefix}_xyz.json', 'a list of (21, 3) joints in metres',
-                                        required=not evaluation)
+        read_list = freihand_format.read_list
+        k_list = read_list(self.data_root, prefix, 'K', 'a list of (3, 3) intrinsics, one per unique sample')
+        xyz_list = read_list(self.data_root, prefix, 'xyz', 'a list of (21, 3) joints in metres',
+                             required=not evaluation)
         if evaluation and not self.use_eval_3d:
             xyz_list = None
-        scale_list = self._read_json_list(f'{prefix}_scale.json', 'a list of reference bone lengths in metres',
-                                          required=evaluation and xyz_list is None)
+        scale_list = read_list(self.data_root, prefix, 'scale', 'a list of reference bone lengths in metres',
+                               required=evaluation and xyz_list is None)
         num_unique = len(k_list)
         for name, lst in (('xyz', xyz_list), ('scale', scale_list)):
             if lst is not None and len(lst) != num_unique:
-                raise ValueError(f'{osp.join(self.data_root, f"{prefix}_{name}.json")}: {len(lst)} entries but '
+                raise ValueError(f'{freihand_format.json_path(self.data_root, prefix, name)}: {len(lst)} entries but '
                                  f'{prefix}_K.json has {num_unique}; expected one entry per unique sample')
-        rgb_dir = require_file(osp.join(self.data_root, prefix, 'rgb'), f'the FreiHAND images {prefix}/rgb/%08d.jpg')
+        require_file(freihand_format.rgb_dir(self.data_root, prefix), f'the FreiHAND images {prefix}/rgb/%08d.jpg')
 
         if evaluation:
             ids, versions = np.arange(num_unique), (0,)
@@ -157,7 +150,7 @@ class FreiHand3DDataset(BaseHandDataset):
                 ids = np.setdiff1d(np.arange(num_unique), val_ids)
             versions = self.versions
 
-        image_wh = self._image_wh(rgb_dir, num_unique)
+        image_wh = self._image_wh(prefix, num_unique)
         full_box = np.array([0, 0, image_wh[0] - 1, image_wh[1] - 1], np.float32)
         records = []
         for idx in ids:
@@ -166,14 +159,15 @@ class FreiHand3DDataset(BaseHandDataset):
             cam_K = self._as_array(k_list[idx], (3, 3), source, 'K')
             record = dict(cam_K=cam_K, unique_id=idx, mirrored=False, image_wh=image_wh)
             if xyz_list is not None:
-                xyz_mm = self._as_array(xyz_list[idx], (NUM_JOINTS, 3), source, 'xyz') * 1000.
+                xyz_mm = freihand_format.joints_to_internal(self._as_array(xyz_list[idx], (NUM_JOINTS, 3), source,
+                                                                           'xyz'))
                 with np.errstate(divide='ignore', invalid='ignore'):
-                    uv = project_points(xyz_mm, cam_K)
+                    uv = project_points(xyz_mm, cam_K, eps=0.)
                 record.update(keypoints=uv, keypoints_visible=np.ones(NUM_JOINTS, np.float32), keypoints_3d=xyz_mm,
                               bbox=bbox_from_keypoints(uv) if np.all(np.isfinite(uv)) else np.full(4, np.nan))
                 if scale_list is not None and np.all(np.isfinite(xyz_mm)):
                     scale_mm = float(np.asarray(scale_list[idx], np.float64).reshape(-1)[0]) * 1000.
-                    if abs(scale_mm - reference_bone_length(xyz_mm)) > 0.1:
+                    if abs(scale_mm - float(reference_bone_length(xyz_mm))) > 0.1:
                         self.scale_mismatches += 1
             else:
                 scale = self._as_array(scale_list[idx], (1,), source, 'scale')[0]
@@ -181,7 +175,8 @@ class FreiHand3DDataset(BaseHandDataset):
                               keypoints_3d=None, bbox=full_box, ref_bone_length=scale * 1000.)
             for version in versions:
                 img_id = idx + num_unique * version
-                records.append(dict(record, img_path=osp.join(rgb_dir, '%08d.jpg' % img_id), img_id=img_id))
+                records.append(dict(record, img_path=freihand_format.image_path(self.data_root, prefix, img_id),
+                                    img_id=img_id))
         if self.scale_mismatches:
             print_log(f'FreiHand3DDataset: {self.scale_mismatches} samples whose {prefix}_scale.json differs from '
                       '|xyz[9] - xyz[10]| by more than 0.1 mm; ref_bone_length uses xyz',

@@ -1,29 +1,23 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from mmpose.registry import DATASETS
 
-from bmc_mmpose.geometry.skeleton import MANO_TO_FREIHAND, NUM_JOINTS
-from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_json, load_pickle,
-                                project_points, require_file, require_key)
-
-#: OpenGL camera (y up, z towards the viewer) -> OpenCV camera (y down, z forward).
-OPENGL_TO_OPENCV = np.diag([1., -1., -1.])
-
-
-def ho3d_joints_to_internal(joints_gl_m: np.ndarray) -> np.ndarray:
-    """HO-3D ``handJoints3D`` (21, 3) metres, OpenGL, MANO order + tips -> (21, 3) mm, OpenCV, FreiHAND order."""
-    joints = np.asarray(joints_gl_m, np.float64) @ OPENGL_TO_OPENCV.T * 1000.
-    return joints[list(MANO_TO_FREIHAND)]
+from bmc_mmpose.geometry.camera_numpy import project_points
+from bmc_mmpose.geometry.skeleton import NUM_JOINTS
+from .base_hand_dataset import BaseHandDataset, bbox_from_keypoints
+from .formats import ho3d as ho3d_format
+from .formats._files import image_size_of, require_key
+from .formats.ho3d import joints_to_internal as ho3d_joints_to_internal
 
 
 @DATASETS.register_module()
 class HO3DDataset(BaseHandDataset):
     """HO-3D v2 / v3 (Hampali et al. 2020) read from its original files.
 
-    Layout::
+    Layout (read with :mod:`bmc_mmpose.datasets.formats.ho3d`)::
 
         <data_root>/train.txt, evaluation.txt           one '<SEQ>/<fid>' line per usable frame
         <data_root>/<train|evaluation>/<SEQ>/meta/<fid>.pkl
@@ -66,43 +60,25 @@ class HO3DDataset(BaseHandDataset):
         return 'train.txt, evaluation.txt, <split>/<SEQ>/meta/<fid>.pkl, <split>/<SEQ>/rgb/<fid>.png|jpg'
 
     def _image_path(self, rgb_dir: str, fid: str, ext_cache: Dict[str, str]) -> str:
-        exts = ('.png', '.jpg') if self.version == 'v2' else ('.jpg', '.png')
+        """Path of frame ``fid``; the extension found for the sequence's first frame stands for the sequence."""
         if rgb_dir not in ext_cache:
-            found = [e for e in exts if osp.exists(osp.join(rgb_dir, fid + e))]
-            if not found:
-                raise FileNotFoundError(f'{osp.join(rgb_dir, fid)}{{.png,.jpg}} does not exist; expected the HO-3D '
-                                        'RGB frame')
-            ext_cache[rgb_dir] = found[0]
+            ext_cache[rgb_dir] = ho3d_format.find_image(rgb_dir, fid, self.version)
         return osp.join(rgb_dir, fid + ext_cache[rgb_dir])
 
-    def _load_eval_xyz(self, num_lines: int) -> Optional[list]:
-        path = osp.join(self.data_root, 'evaluation_xyz.json')
-        if self.split != 'evaluation' or not self.use_eval_3d or not osp.exists(path):
-            return None
-        xyz = load_json(path, 'the HO-3D evaluation joints: one (21, 3) list per evaluation.txt line, metres')
-        if len(xyz) != num_lines:
-            raise ValueError(f'{path}: {len(xyz)} entries but evaluation.txt has {num_lines} lines; expected one '
-                             '(21, 3) entry per line, in evaluation.txt order')
-        return xyz
-
     def _load_records(self) -> List[dict]:
-        split_file = require_file(osp.join(self.data_root, f'{self.split}.txt'),
-                                  "the HO-3D split file with one '<SEQ>/<fid>' line per usable frame")
-        with open(split_file) as f:
-            lines = [line.strip() for line in f if line.strip()]
-        eval_xyz = self._load_eval_xyz(len(lines))
+        split_file, lines = ho3d_format.read_split_lines(self.data_root, self.split)
+        eval_xyz = None
+        if self.split == 'evaluation' and self.use_eval_3d:
+            eval_xyz = ho3d_format.read_eval_xyz(self.data_root, len(lines))
         ext_cache: Dict[str, str] = {}
         # One camera per sequence: the first frame's size stands for the sequence (640 x 480 in HO-3D).
         size_cache: Dict[str, Tuple[int, int]] = {}
         records = []
         for line_idx, line in enumerate(lines):
-            parts = line.split('/')
-            if len(parts) != 2:
-                raise ValueError(f"{split_file}:{line_idx + 1}: expected '<SEQ>/<fid>', got {line!r}")
-            seq, fid = parts
-            seq_dir = osp.join(self.data_root, self.split, seq)
-            meta_path = require_file(osp.join(seq_dir, 'meta', fid + '.pkl'), 'the HO-3D frame annotation pickle')
-            meta = load_pickle(meta_path, "the HO-3D frame annotation dict ('handJoints3D', 'camMat', ...)")
+            seq, fid = ho3d_format.parse_line(line, split_file, line_idx)
+            seq_dir = ho3d_format.sequence_dir(self.data_root, self.split, seq)
+            meta_path = ho3d_format.meta_path(self.data_root, self.split, seq, fid)
+            meta = ho3d_format.read_meta(meta_path)
             joints = require_key(meta, 'handJoints3D', meta_path, '(21, 3) joints or the (3,) root, metres, OpenGL')
             cam_mat = require_key(meta, 'camMat', meta_path, '(3, 3) intrinsics')
             if joints is None or cam_mat is None:
@@ -120,12 +96,12 @@ class HO3DDataset(BaseHandDataset):
             if joints.size == NUM_JOINTS * 3:
                 xyz_mm = ho3d_joints_to_internal(self._as_array(joints, (NUM_JOINTS, 3), meta_path, 'handJoints3D'))
                 with np.errstate(divide='ignore', invalid='ignore'):
-                    uv = project_points(xyz_mm, cam_K)
+                    uv = project_points(xyz_mm, cam_K, eps=0.)
                 record.update(keypoints=uv, keypoints_visible=np.ones(NUM_JOINTS), keypoints_3d=xyz_mm,
                               bbox=bbox_from_keypoints(uv) if np.all(np.isfinite(uv)) else np.full(4, np.nan),
                               extra=dict(root_3d=xyz_mm[:1].copy(), has_root_3d=np.ones(1)))
             elif joints.size == 3:
-                root_mm = self._as_array(joints, (1, 3), meta_path, 'handJoints3D') @ OPENGL_TO_OPENCV.T * 1000.
+                root_mm = ho3d_format.points_to_internal(self._as_array(joints, (1, 3), meta_path, 'handJoints3D'))
                 box = self._as_array(require_key(meta, 'handBoundingBox', meta_path, '[x1, y1, x2, y2] pixels'),
                                      (4,), meta_path, 'handBoundingBox')
                 record.update(keypoints=np.zeros((NUM_JOINTS, 2)), keypoints_visible=np.zeros(NUM_JOINTS),

@@ -9,7 +9,8 @@ from mmpose.registry import DATASETS
 
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 
-from .base_hand_dataset import BaseHandDataset, image_size_of, load_json, mirror_annotation, require_file
+from .base_hand_dataset import BaseHandDataset, mirror_annotation
+from .formats._files import image_size_of, load_json, require_file
 from .detections import HAND_SIDES, HandDetections, load_detections, path_key_candidates
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')

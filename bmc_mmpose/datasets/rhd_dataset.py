@@ -7,11 +7,12 @@ import numpy as np
 from mmengine.logging import print_log
 from mmpose.registry import DATASETS
 
-from bmc_mmpose.geometry.skeleton import NUM_JOINTS, RHD_TO_FREIHAND
-from .base_hand_dataset import (BaseHandDataset, bbox_from_keypoints, image_size_of, load_pickle, mirror_annotation,
-                                require_file, require_key)
+from bmc_mmpose.geometry.skeleton import NUM_JOINTS
+from .base_hand_dataset import BaseHandDataset, bbox_from_keypoints, mirror_annotation
+from .formats import rhd as rhd_format
+from .formats._files import image_size_of, require_file
+from .formats.rhd import RHD_IMAGE_SIZE
 
-RHD_IMAGE_SIZE = 320
 HAND_CHOICES = ('auto', 'mask', 'left', 'right')
 
 
@@ -19,7 +20,7 @@ HAND_CHOICES = ('auto', 'mask', 'left', 'right')
 class Rhd3DDataset(BaseHandDataset):
     """Rendered Hand Pose dataset (Zimmermann & Brox 2017) read from its original files.
 
-    Layout (``data_root`` = ``RHD_published_v2``)::
+    Layout (``data_root`` = ``RHD_published_v2``; read with :mod:`bmc_mmpose.datasets.formats.rhd`)::
 
         <data_root>/<split>/anno_<split>.pickle   dict {sample_id: {'xyz' (42, 3) m, 'uv_vis' (42, 3), 'K' (3, 3)}}
         <data_root>/<split>/color/%05d.png         320x320 RGB
@@ -71,19 +72,16 @@ class Rhd3DDataset(BaseHandDataset):
     def _expected_layout(self) -> str:
         return '<root>/{training,evaluation}/anno_<split>.pickle and color/%05d.png'
 
-    def _choose_left(self, sample_id: int, uv_vis: np.ndarray, mask_dir: str) -> bool:
+    def _choose_left(self, uv_vis: np.ndarray, mask_path: str) -> bool:
         if self.hand in ('left', 'right'):
             return self.hand == 'left'
         if self.hand == 'mask':
             import cv2
-            path = require_file(osp.join(mask_dir, '%05d.png' % sample_id), "RHD segmentation mask (hand='mask')")
+            path = require_file(mask_path, "RHD segmentation mask (hand='mask')")
             mask = cv2.imread(path, cv2.IMREAD_UNCHANGED)
             if mask is None:
                 raise IOError(f'{path}: cannot decode the RHD segmentation mask')
-            if mask.ndim == 3:
-                mask = mask[..., 0]
-            left = np.count_nonzero((mask > 1) & (mask < 18))
-            right = np.count_nonzero(mask > 17)
+            left, right = rhd_format.hand_pixel_counts(mask)
             return bool(left > right)
         visible = uv_vis[:, 2] == 1
         n_left, n_right = int(visible[:NUM_JOINTS].sum()), int(visible[NUM_JOINTS:].sum())
@@ -97,32 +95,18 @@ class Rhd3DDataset(BaseHandDataset):
         return area(uv_vis[:NUM_JOINTS, :2]) > area(uv_vis[NUM_JOINTS:, :2])
 
     def _load_records(self) -> List[dict]:
-        split_dir = osp.join(self.data_root, self.split)
-        ann_path = require_file(osp.join(split_dir, f'anno_{self.split}.pickle'),
-                                'the RHD annotation pickle (dict sample_id -> {xyz, uv_vis, K})')
-        annotations = load_pickle(ann_path, 'the RHD annotation dict sample_id -> {xyz, uv_vis, K}')
-        if not isinstance(annotations, dict):
-            raise ValueError(f'{ann_path}: expected a dict sample_id -> annotation, got {type(annotations).__name__}')
-        color_dir = require_file(osp.join(split_dir, 'color'), 'the RHD colour images color/%05d.png')
-        mask_dir = osp.join(split_dir, 'mask')
-        perm = np.asarray(RHD_TO_FREIHAND)
+        ann_path, annotations = rhd_format.read_annotations(self.data_root, self.split)
+        color_dir = require_file(rhd_format.color_dir(self.data_root, self.split),
+                                 'the RHD colour images color/%05d.png')
         records = []
         for sample_id in sorted(annotations):
-            anno = annotations[sample_id]
             source = f'{ann_path} [sample {sample_id}]'
-            xyz = self._as_array(require_key(anno, 'xyz', source, '(42, 3) joints in metres'), (42, 3), source, 'xyz')
-            uv_vis = self._as_array(require_key(anno, 'uv_vis', source, '(42, 3) u, v, visible'), (42, 3), source,
-                                    'uv_vis')
-            cam_K = self._as_array(require_key(anno, 'K', source, '(3, 3) intrinsics'), (3, 3), source, 'K')
-            left = self._choose_left(int(sample_id), uv_vis, mask_dir)
-            offset = 0 if left else NUM_JOINTS
-            joints = perm + offset
-            uv = uv_vis[joints, :2]
-            visible = (uv_vis[joints, 2] == 1).astype(np.float32)
+            xyz, uv_vis, cam_K = rhd_format.read_sample(annotations[sample_id], source)
+            left = self._choose_left(uv_vis, rhd_format.mask_path(self.data_root, self.split, sample_id))
+            uv, visible, xyz_mm = rhd_format.hand_to_internal(xyz, uv_vis, left)
             if self.visibility == 'all':
                 visible = np.ones(NUM_JOINTS, np.float32)
-            xyz_mm = xyz[joints] * 1000.
-            img_path = osp.join(color_dir, '%05d.png' % int(sample_id))
+            img_path = rhd_format.color_path(self.data_root, self.split, sample_id)
             image_wh = self._image_wh(img_path)
             if left:
                 uv, xyz_mm, cam_K = mirror_annotation(uv, xyz_mm, cam_K, image_wh[0])

@@ -1,0 +1,1 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
