@@ -1,8 +1,8 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Packed batches for model tests and benchmarks: what ``PackHand3DInputs`` produces, without images on disk.
 
-Each sample is the template hand (``bmc_mmpose.geometry.kinematics.template_hand``) with random joint angles,
-orientation, size (reference bone 30-40 mm) and position (0.35-0.7 m), seen by a random pinhole camera of a
+Each sample is :func:`bmc_mmpose.testing.hands.random_posed_hand_mm` (the kinematic template hand with random joint
+angles, orientation, size (reference bone 30-40 mm) and position (0.35-0.7 m)), seen by a random pinhole camera of a
 320x320 image, cropped around its 2D box to the network input exactly as ``HandCropAffine`` does: the image
 affine ``H`` (scale, shift, optional in-plane rotation ``R``), the rotated joints ``X_crop = R_z X`` and the
 crop intrinsics ``K_crop = H K R_z^T`` (so that ``project(X_crop, K_crop) == H project(X, K)``).
@@ -16,16 +16,8 @@ from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
 from bmc_mmpose.geometry.camera_numpy import project_points, reference_bone_length
-from bmc_mmpose.geometry.kinematics import template_hand
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
-
-
-def _rotation(rng: np.random.RandomState) -> np.ndarray:
-    q = rng.randn(4)
-    w, x, y, z = q / np.linalg.norm(q)
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+from .hands import random_posed_hand_mm
 
 
 def make_hand_sample(rng: np.random.RandomState,
@@ -49,11 +41,7 @@ def make_hand_sample(rng: np.random.RandomState,
         tuple: the ``PoseDataSample`` and a dict with ``joints_orig`` (21, 3) mm original camera,
         ``joints_crop`` (21, 3) mm crop camera, ``uv_orig`` / ``uv_crop`` (21, 2), ``ref`` (float, mm).
     """
-    angles = torch.as_tensor(rng.uniform(-0.2, 0.8, (15, 2)) * np.array([1., 0.3]), dtype=torch.float64)
-    hand = template_hand(angles, dtype=torch.float64).numpy()  # (21, 3), reference bone = 1
-    ref = float(rng.uniform(30., 40.))
-    joints = hand @ _rotation(rng).T * ref
-    joints += np.array([rng.uniform(-60, 60), rng.uniform(-60, 60), rng.uniform(350, 700)]) - joints.mean(0)
+    joints, ref = random_posed_hand_mm(rng)
     focal = rng.uniform(300, 600)
     principal = image_size / 2 + rng.uniform(-5, 5, 2)
     K = np.array([[focal, 0., principal[0]], [0., focal * rng.uniform(0.98, 1.02), principal[1]], [0., 0., 1.]])

@@ -5,9 +5,10 @@ import pytest
 from mmengine.registry import init_default_scope
 
 import bmc_mmpose.datasets  # noqa: F401  (registers the datasets and transforms)
+from bmc_mmpose.testing import hands
 
 #: ``shared/data/real_samples`` beside the repository (CI clones the repo with ``shared/`` next to it).
-REAL_SAMPLES = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' / 'real_samples'
+REAL_SAMPLES = hands.real_samples_dir(Path(__file__).resolve())
 
 
 @pytest.fixture(autouse=True)

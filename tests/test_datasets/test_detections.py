@@ -15,7 +15,7 @@ from bmc_mmpose.datasets.transforms.load_detected_keypoints import LoadDetectedK
 from bmc_mmpose.geometry.skeleton import RHD_TO_FREIHAND
 from bmc_mmpose.testing import dataset_fixtures as fx
 
-from .helpers import check_contract
+from bmc_mmpose.testing.dataset_checks import check_contract
 
 
 def _hand(rng, offset=(100., 80.), conf=None):

@@ -7,7 +7,7 @@ import pytest
 
 from bmc_mmpose.datasets import FreiHand3DDataset, freihand_val_ids, project_points
 from bmc_mmpose.testing import dataset_fixtures as fx
-from .helpers import check_contract, reprojection_error
+from bmc_mmpose.testing.dataset_checks import check_contract, reprojection_error
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from bmc_mmpose.datasets import HO3DDataset, ho3d_joints_to_internal, project_points
+from bmc_mmpose.datasets.formats import ho3d as ho3d_format
 from bmc_mmpose.geometry.skeleton import MANO_TO_FREIHAND
 from bmc_mmpose.testing import dataset_fixtures as fx
-from .helpers import check_contract, chirality, reprojection_error
+from bmc_mmpose.testing.dataset_checks import check_contract, chirality, reprojection_error
+from bmc_mmpose.testing.hands import TEMPLATE_RIGHT_HAND_MM
 
 HO3D_EXTRA = ('root_3d', 'has_root_3d')
 
@@ -22,7 +24,7 @@ def test_conversion_is_the_documented_one():
     gl = np.random.RandomState(0).randn(21, 3)
     expected = (gl * [1, -1, -1] * 1000.)[list(MANO_TO_FREIHAND)]
     np.testing.assert_allclose(ho3d_joints_to_internal(gl), expected)
-    np.testing.assert_allclose(ho3d_joints_to_internal(fx.to_ho3d_joints(expected)), expected, atol=1e-9)
+    np.testing.assert_allclose(ho3d_joints_to_internal(ho3d_format.joints_from_internal(expected)), expected, atol=1e-9)
 
 
 @pytest.mark.parametrize('version,ext', [('v2', '.png'), ('v3', '.jpg')])
@@ -31,7 +33,7 @@ def test_train_split_none_frames_skipped(tmp_path, version, ext):
                                            image_ext=ext)
     ds = HO3DDataset(str(tmp_path / 'ho'), 'train', version=version)
     assert len(ds) == 3 and ds.skip_counts['None annotation'] == 2
-    right_sign = chirality(fx.TEMPLATE_RIGHT_HAND_MM)
+    right_sign = chirality(TEMPLATE_RIGHT_HAND_MM)
     for info in infos(ds):
         check_contract(info, extra=HO3D_EXTRA)
         line = info['img_id']

@@ -8,7 +8,8 @@ import pytest
 from bmc_mmpose.datasets import Rhd3DDataset
 from bmc_mmpose.geometry.skeleton import RHD_TO_FREIHAND
 from bmc_mmpose.testing import dataset_fixtures as fx
-from .helpers import check_contract, chirality, reprojection_error
+from bmc_mmpose.testing.dataset_checks import check_contract, chirality, reprojection_error
+from bmc_mmpose.testing.hands import TEMPLATE_RIGHT_HAND_MM
 
 PERM = np.asarray(RHD_TO_FREIHAND)
 
@@ -23,7 +24,7 @@ def test_load_contract_order_and_mirroring(rhd_root):
     root, annotations = rhd_root
     ds = Rhd3DDataset(root, 'training')
     assert len(ds) == 6
-    right_sign = chirality(fx.TEMPLATE_RIGHT_HAND_MM)
+    right_sign = chirality(TEMPLATE_RIGHT_HAND_MM)
     for i in range(len(ds)):
         info = ds.get_data_info(i)
         check_contract(info)

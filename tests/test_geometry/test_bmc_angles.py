@@ -8,7 +8,7 @@ import torch
 from bmc_mmpose.geometry import (BONE_LAYERS, FINGERS, bone_lengths, bone_vectors, forward_kinematics,
                                  hand_joint_angles, joint_angles_and_frames, local_angles, local_direction_from_angles,
                                  rotation_from_angles, template_bone_lengths, template_root_bones)
-from bmc_mmpose.testing.bmc_hands import random_fk_hands
+from bmc_mmpose.testing.hands import random_fk_hands
 
 DTYPE = torch.float64
 

@@ -5,7 +5,7 @@ import torch
 
 from bmc_mmpose.geometry import (first_layer_frames, first_layer_x_axes, palm_curvature, root_bone_angles,
                                  root_bone_normals, root_bones, template_root_bones)
-from bmc_mmpose.testing.bmc_hands import random_fk_hands
+from bmc_mmpose.testing.hands import random_fk_hands
 
 DTYPE = torch.float64
 

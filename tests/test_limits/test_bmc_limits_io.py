@@ -10,7 +10,7 @@ import torch
 from bmc_mmpose.geometry import hand_joint_angles, points_in_hulls
 from bmc_mmpose.limits import SHIPPED_LIMITS, BMCLimits, load_bmc_limits, save_bmc_limits
 from bmc_mmpose.limits.literature import build_literature_limits
-from bmc_mmpose.testing.bmc_hands import load_rhd_real_hands
+from bmc_mmpose.testing.hands import load_rhd_real_hands
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' / 'real_samples'
 

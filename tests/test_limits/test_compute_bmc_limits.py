@@ -11,7 +11,7 @@ import torch
 from bmc_mmpose.geometry import RHD_TO_FREIHAND, inverse_permutation, points_in_hulls
 from bmc_mmpose.limits import (approximate_hull, compute_bmc_limits, convex_hull, enclose_points, greedy_reduce,
                                hull_coverage, load_bmc_limits, rdp_closed_polygon)
-from bmc_mmpose.testing.bmc_hands import random_fk_hands
+from bmc_mmpose.testing.hands import random_fk_hands
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bmc_mmpose.models.losses.bmc_loss import BMCLoss  # noqa: E402
-from bmc_mmpose.testing.bmc_hands import random_fk_hands  # noqa: E402
+from bmc_mmpose.testing.hands import random_fk_hands  # noqa: E402
 from bmc_mmpose.testing.bmc_loop_reference import LoopReferenceBMC, count_aten_calls  # noqa: E402
 
 

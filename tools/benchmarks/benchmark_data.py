@@ -33,6 +33,7 @@ from mmengine.runner import Runner
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's bmc_mmpose first
 import bmc_mmpose.datasets  # noqa: F401,E402  (registers datasets and transforms)
 from bmc_mmpose.testing import dataset_fixtures as fx  # noqa: E402
+from bmc_mmpose.testing.hands import make_intrinsics, random_right_hand_mm  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / 'configs' / '_base_' / 'datasets'
@@ -74,8 +75,8 @@ def write_fixtures(tmp: str, num: int) -> Dict[str, str]:
     rhd_images = {i: pixels['rhd'][i % len(pixels['rhd'])] for i in range(num)} if pixels['rhd'] else None
     fx.write_rhd(roots['rhd'], 'training', annotations, images=rhd_images)
     num_unique = max(num // 4, 1)
-    cam_K = np.stack([fx.make_intrinsics(500., (224, 224))] * num_unique)
-    xyz = np.stack([fx.random_right_hand_mm(rng, k, (224, 224), (500., 800.)) for k in cam_K]) / 1000.
+    cam_K = np.stack([make_intrinsics(500., (224, 224))] * num_unique)
+    xyz = np.stack([random_right_hand_mm(rng, k, (224, 224), (500., 800.)) for k in cam_K]) / 1000.
     fh_images = {i: pixels['freihand'][i % len(pixels['freihand'])] for i in range(num_unique * 4)} \
         if pixels['freihand'] else None
     fx.write_freihand(roots['freihand'], xyz, cam_K, 'training', 4, images=fh_images)

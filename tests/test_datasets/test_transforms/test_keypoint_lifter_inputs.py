@@ -6,7 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from bmc_mmpose.geometry.camera_numpy import project_points
 from bmc_mmpose.testing import dataset_fixtures as fx
+from bmc_mmpose.testing.hands import make_intrinsics, random_right_hand_mm
 
 PIPELINE = [dict(type='KeypointLifterInputs', noise_px=0.0), dict(type='PackKeypointLifterInputs')]
 
@@ -53,9 +55,9 @@ def test_dataset_through_the_keypoint_pipeline_without_images(fh_without_images)
 
 def _results(noise_seed_idx=0):
     rng = np.random.RandomState(1)
-    cam_K = fx.make_intrinsics((300., 300.), (224, 224))
-    xyz = fx.random_right_hand_mm(rng, cam_K, (224, 224), (500., 700.))
-    kpts = fx.project(xyz, cam_K)[None].astype(np.float32)
+    cam_K = make_intrinsics((300., 300.), (224, 224))
+    xyz = random_right_hand_mm(rng, cam_K, (224, 224), (500., 700.))
+    kpts = project_points(xyz, cam_K)[None].astype(np.float32)
     return dict(keypoints=kpts, keypoints_visible=np.ones((1, 21), np.float32), cam_K=cam_K, sample_idx=noise_seed_idx,
                 keypoints_3d=xyz[None], has_3d=np.ones(1), has_3d_eval=np.ones(1), ref_bone_length=np.ones(1),
                 bbox=np.array([[0, 0, 224, 224]], np.float32), img_path='x.jpg')

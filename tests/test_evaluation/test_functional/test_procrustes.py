@@ -5,10 +5,11 @@ from scipy.spatial.transform import Rotation
 
 from bmc_mmpose.evaluation.functional import (apply_similarity_transform, fit_similarity_transform,
                                               procrustes_align)
+from bmc_mmpose.testing.hands import random_joint_cloud
 
 
 def _random_hands(rng, batch, num_joints=21):
-    return rng.normal(scale=40.0, size=(batch, num_joints, 3)) + np.array([0.0, 0.0, 600.0])
+    return random_joint_cloud(rng, scale=40.0, batch=(batch, ), num_joints=num_joints, dtype=np.float64)
 
 
 def _random_similarity(rng, points):

@@ -7,7 +7,8 @@ import pytest
 from bmc_mmpose.evaluation.functional import pck_auc
 from bmc_mmpose.evaluation.metrics import Hand3DMetric
 from mmpose.registry import METRICS
-from ._samples import make_sample, random_hand
+from bmc_mmpose.testing.hands import random_joint_cloud
+from bmc_mmpose.testing.metric_samples import make_sample
 
 
 def _run(metric, samples):
@@ -17,7 +18,7 @@ def _run(metric, samples):
 
 def test_perfect_predictions_and_output_files(tmp_path):
     rng = np.random.default_rng(0)
-    hands = [random_hand(rng) for _ in range(4)]
+    hands = [random_joint_cloud(rng) for _ in range(4)]
     metric = METRICS.build(dict(type='Hand3DMetric', out_dir=str(tmp_path)))
     res = _run(metric, [make_sample(h, h.copy(), idx=i) for i, h in enumerate(hands)])
     for name in ('rel', 'aligned', 'abs'):
@@ -39,7 +40,7 @@ def test_perfect_predictions_and_output_files(tmp_path):
 
 def test_translation_error_is_absolute_only(tmp_path):
     rng = np.random.default_rng(1)
-    hands = [random_hand(rng) for _ in range(3)]
+    hands = [random_joint_cloud(rng) for _ in range(3)]
     shift = np.array([6.0, 8.0, 0.0], np.float32)  # 10 mm off, same shape
     metric = Hand3DMetric(out_dir=str(tmp_path))
     res = _run(metric, [make_sample(h, h + shift, idx=i) for i, h in enumerate(hands)])
@@ -55,7 +56,7 @@ def test_translation_error_is_absolute_only(tmp_path):
 
 def test_sixty_mm_error_and_scaled_prediction(tmp_path):
     rng = np.random.default_rng(2)
-    hand = random_hand(rng)
+    hand = random_joint_cloud(rng)
     far = hand + np.array([0.0, 0.0, 60.0], np.float32)
     res = _run(Hand3DMetric(out_dir=str(tmp_path)), [make_sample(hand, far)])
     assert res['hand3d/AUC_abs'] == 0.0 and res['hand3d/EPE_abs_mean'] == pytest.approx(60.0, abs=1e-3)
@@ -68,7 +69,7 @@ def test_sixty_mm_error_and_scaled_prediction(tmp_path):
 
 def test_2d_only_and_unlabelled_samples(tmp_path):
     rng = np.random.default_rng(3)
-    h3d, h2d, hnone = random_hand(rng), random_hand(rng), random_hand(rng)
+    h3d, h2d, hnone = random_joint_cloud(rng), random_joint_cloud(rng), random_joint_cloud(rng)
     visible = np.ones(21)
     visible[15:] = 0
     pred_2d_only = h2d + 5.0
@@ -94,7 +95,7 @@ def test_2d_only_and_unlabelled_samples(tmp_path):
 
 def test_only_2d_labels_gives_only_2d_metrics(tmp_path):
     rng = np.random.default_rng(4)
-    hand = random_hand(rng)
+    hand = random_joint_cloud(rng)
     res = _run(Hand3DMetric(out_dir=str(tmp_path)), [make_sample(hand, hand, has_3d_eval=False)])
     assert res['hand3d/EPE_2d_px'] < 1e-3 and res['hand3d/AUC_2d'] == pytest.approx(1.0)
     assert not any('EPE_rel' in k or 'Tab2' in k for k in res)
@@ -106,7 +107,7 @@ def test_no_out_dir_outside_runner_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(_common, 'work_dir_from_logger', lambda: None)
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(5)
-    hand = random_hand(rng)
+    hand = random_joint_cloud(rng)
     res = _run(Hand3DMetric(), [make_sample(hand, hand)])
     assert 'hand3d/AUC_aligned' in res
     assert list(tmp_path.iterdir()) == []
@@ -114,7 +115,7 @@ def test_no_out_dir_outside_runner_writes_nothing(tmp_path, monkeypatch):
 
 def test_per_dataset_breakdown_and_errors(tmp_path):
     rng = np.random.default_rng(6)
-    a, b = random_hand(rng), random_hand(rng)
+    a, b = random_joint_cloud(rng), random_joint_cloud(rng)
     _run(Hand3DMetric(out_dir=str(tmp_path)), [make_sample(a, a, dataset_name='freihand'),
                                                 make_sample(b, b + 60.0, idx=1, dataset_name='rhd')])
     report = json.loads((tmp_path / 'hand3d_metrics.json').read_text())

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from bmc_mmpose.evaluation.metrics import HandPlausibilityMetric
-from ._samples import make_sample, random_hand
+from bmc_mmpose.testing.hands import random_joint_cloud
+from bmc_mmpose.testing.metric_samples import make_sample
 
 
 class _FakeBMCLoss:
@@ -28,7 +29,7 @@ class _FakeBMCLoss:
 
 def test_aggregation_with_known_violations():
     rng = np.random.default_rng(0)
-    hands = [random_hand(rng) for _ in range(4)]
+    hands = [random_joint_cloud(rng) for _ in range(4)]
     metric = HandPlausibilityMetric(eval_gt=True)
     fake = _FakeBMCLoss()
     metric._loss = fake
@@ -50,7 +51,7 @@ def test_aggregation_with_known_violations():
 def test_with_real_bmc_loss():
     from bmc_mmpose.models.losses import bmc_loss as bmc
     rng = np.random.default_rng(1)
-    hands = [random_hand(rng) for _ in range(3)]
+    hands = [random_joint_cloud(rng) for _ in range(3)]
     metric = HandPlausibilityMetric()
     metric.process({}, [make_sample(h, h, idx=i) for i, h in enumerate(hands)])
     res = metric.evaluate(3)

@@ -4,13 +4,14 @@ import pytest
 
 from bmc_mmpose.evaluation.submission import read_freihand_submission, read_ho3d_submission
 from mmpose.registry import METRICS
-from ._samples import make_sample, random_hand
+from bmc_mmpose.testing.hands import random_joint_cloud
+from bmc_mmpose.testing.metric_samples import make_sample
 
 
 @pytest.mark.parametrize('kind', ['freihand', 'ho3d'])
 def test_writer_sorts_by_sample_idx_and_round_trips(tmp_path, kind):
     rng = np.random.default_rng(0)
-    hands = [random_hand(rng) for _ in range(5)]
+    hands = [random_joint_cloud(rng) for _ in range(5)]
     order = [3, 0, 4, 1, 2]  # results arrive out of order (e.g. several ranks)
     samples = [make_sample(hands[i], hands[i], idx=i, has_3d_eval=False, visible=np.zeros(21)) for i in order]
     writer = METRICS.build(dict(type='SubmissionWriter', kind=kind, out_file=str(tmp_path / 'pred.zip')))
@@ -25,7 +26,7 @@ def test_writer_sorts_by_sample_idx_and_round_trips(tmp_path, kind):
 
 def test_writer_unmirrors_and_checks_kind(tmp_path):
     rng = np.random.default_rng(1)
-    hand = random_hand(rng)
+    hand = random_joint_cloud(rng)
     writer = METRICS.build(dict(type='SubmissionWriter', kind='freihand', out_file=str(tmp_path / 'p.json')))
     writer.process({}, [make_sample(hand, hand, mirrored=True)])
     writer.evaluate(1)

@@ -1,8 +1,8 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""Assertions shared by the dataset tests."""
+"""Assertions shared by the dataset tests: the data_info contract, chirality, reprojection."""
 import numpy as np
 
-from bmc_mmpose.datasets import project_points
+from bmc_mmpose.geometry.camera_numpy import project_points
 
 #: data_info keys of docs/architecture.md ("What a dataset returns") with shapes (None = not an array).
 CONTRACT_KEYS = {
@@ -16,6 +16,8 @@ INJECTED_KEYS = {'flip_indices', 'dataset_keypoint_weights', 'upper_body_ids', '
 
 
 def check_contract(info: dict, extra=()):
+    """Assert that a data_info has exactly the contract's keys (plus ``extra``) with their shapes, float32 and
+    finite values."""
     assert set(info) == set(CONTRACT_KEYS) | INJECTED_KEYS | set(extra), set(info) ^ (set(CONTRACT_KEYS)
                                                                                        | INJECTED_KEYS)
     for key, shape in CONTRACT_KEYS.items():
@@ -34,5 +36,6 @@ def chirality(joints: np.ndarray) -> float:
 
 
 def reprojection_error(info: dict) -> float:
+    """Largest distance (px) between a data_info's 2D joints and the projection of its 3D joints with its K."""
     uv = project_points(info['keypoints_3d'][0], info['cam_K'])
     return float(np.abs(uv - info['keypoints'][0]).max())
