@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from bmc_mmpose.geometry.angles import hand_joint_angles
+from bmc_mmpose.geometry.camera_numpy import mirror_keypoints_2d, mirror_points_3d
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, NUM_JOINTS
 
 from .predictor import HAND_SIDES, default_intrinsics, pipeline_input, read_bgr_image, test_pipeline_config
@@ -223,10 +224,9 @@ def inference_hand3d(model: nn.Module,
     used_ref = float(ref_bone_length) if ref_bone_length else float(getattr(head, 'default_ref_bone_length', np.nan))
     plaus = plausibility_report(joints_norm[None], plausibility_limits)[0] if plausibility_limits is not None else None
     if mirrored:
-        kpts_2d = kpts_2d.copy()
-        kpts_2d[:, 0] = width - 1.0 - kpts_2d[:, 0]
-        joints_norm = joints_norm * np.array([-1.0, 1.0, 1.0])
-        joints_mm = joints_mm * np.array([-1.0, 1.0, 1.0])
+        kpts_2d = mirror_keypoints_2d(kpts_2d, width).astype(kpts_2d.dtype)
+        joints_norm = mirror_points_3d(joints_norm)
+        joints_mm = mirror_points_3d(joints_mm)
     out: Dict[str, Any] = dict(
         keypoints_2d=kpts_2d,
         keypoints_3d_norm=joints_norm,

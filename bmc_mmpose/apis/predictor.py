@@ -8,21 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from bmc_mmpose.geometry.camera_numpy import mirror_bbox, mirror_intrinsics, mirror_keypoints_2d, mirror_points_3d
 from bmc_mmpose.geometry.skeleton import ANGLE_BONES, JOINT_NAMES, NUM_JOINTS
 
 from .crop_network import CROP_NETWORK_INPUTS, CROP_NETWORK_OUTPUTS, Hand3DCropNetwork
 
 BACKENDS = ('pytorch', 'onnxruntime')
 HAND_SIDES = ('right', 'left')
-
-
-def _mirror_box(bbox: np.ndarray, width: int) -> np.ndarray:
-    return np.array([width - 1.0 - bbox[2], bbox[1], width - 1.0 - bbox[0], bbox[3]], dtype=np.float64)
-
-
-def _mirror_intrinsics(cam_k: np.ndarray, width: int) -> np.ndarray:
-    flip = np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    return flip @ cam_k @ np.diag([-1.0, 1.0, 1.0])
 
 
 def default_intrinsics(height: int, width: int) -> np.ndarray:
@@ -128,12 +120,12 @@ def pipeline_input(image: np.ndarray, img_path: str, index: int, box: np.ndarray
         img_path=img_path,
         img_id=0,
         sample_idx=index,
-        bbox=(_mirror_box(box, width) if mirrored else box)[None].astype(np.float32),
+        bbox=(mirror_bbox(box, width) if mirrored else box)[None].astype(np.float32),
         bbox_score=np.ones(1, np.float32),
         keypoints=np.zeros((1, NUM_JOINTS, 2), np.float32),
         keypoints_visible=np.zeros((1, NUM_JOINTS), np.float32),
         keypoints_3d=np.zeros((1, NUM_JOINTS, 3), np.float32),
-        cam_K=(_mirror_intrinsics(cam_k, width) if mirrored else cam_k).astype(np.float32),
+        cam_K=(mirror_intrinsics(cam_k, width) if mirrored else cam_k).astype(np.float32),
         has_3d=np.zeros(1, np.float32),
         has_3d_eval=np.zeros(1, np.float32),
         ref_bone_length=np.array([ref_bone_length], np.float32),
@@ -345,8 +337,8 @@ class Hand3DPredictor:
             from .inference import plausibility_report
             plaus = plausibility_report(joints_norm, plausibility_limits, self._limits_cache)
         mirrored = np.array([s == 'left' for s in sides])
-        kpts_2d[mirrored, :, 0] = width - 1.0 - kpts_2d[mirrored, :, 0]
-        joints_norm[mirrored, :, 0] *= -1.0
+        kpts_2d[mirrored] = mirror_keypoints_2d(kpts_2d[mirrored], width)
+        joints_norm[mirrored] = mirror_points_3d(joints_norm[mirrored])
         joints_mm = joints_norm * used_ref[:, None, None]
         results = []
         for i in range(len(boxes)):

@@ -44,6 +44,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
+from bmc_mmpose.geometry.camera_numpy import mirror_keypoints_2d
 from bmc_mmpose.geometry.skeleton import MANO_TO_FREIHAND, NUM_JOINTS, RHD_TO_FREIHAND
 
 PLAIN_FORMAT = 'bmc_mmpose.detections/v1'
@@ -92,7 +93,7 @@ class HandDetection:
         """(21, 2) float32 keypoints of the horizontally flipped image (``u -> W - 1 - u``), missing -> 0."""
         kpts = self.keypoints_filled().astype(np.float64)
         valid = np.isfinite(self.keypoints).all(-1)
-        kpts[valid, 0] = width - 1.0 - kpts[valid, 0]
+        kpts[valid] = mirror_keypoints_2d(kpts[valid], width)
         return kpts.astype(np.float32)
 
 

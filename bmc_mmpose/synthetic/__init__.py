@@ -2,8 +2,9 @@
 """Synthetic hands: the embedded default data (no download needed)."""
 from .generate import (DOMAIN_A_LOOK, DOMAIN_A_POSES, DOMAIN_B_LOOK, DOMAIN_B_POSES, domain_b, domain_distributions,
                        generate_synthetic, sample_domain_poses)
-from .hand_model import (POSE_FAMILIES, PoseDistribution, project, reference_bone_length, sample_angles,
-                         sample_hand_poses, sample_hands)
+from ..geometry.camera_numpy import project_points as project  # the generator's projection, kept under its name
+from ..geometry.camera_numpy import reference_bone_length
+from .hand_model import POSE_FAMILIES, PoseDistribution, sample_angles, sample_hand_poses, sample_hands
 from .renderer import Appearance, render_hand
 
 __all__ = [

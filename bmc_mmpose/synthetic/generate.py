@@ -23,7 +23,6 @@ Every distribution is listed (and measured, e.g. B's share of joint angles outsi
 full gap (1). Everything is deterministic under ``seed``.
 """
 import json
-import os
 import os.path as osp
 from dataclasses import asdict, replace
 from multiprocessing import Pool
@@ -31,8 +30,11 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from ..geometry.skeleton import FREIHAND_TO_RHD
-from .hand_model import PoseDistribution, project, reference_bone_length, sample_hand_poses
+from ..datasets.formats import freihand as freihand_format
+from ..datasets.formats import rhd as rhd_format
+from ..geometry.camera_numpy import (mirror_intrinsics, mirror_keypoints_2d, mirror_points_3d, project_points,
+                                     reference_bone_length)
+from .hand_model import PoseDistribution, sample_hand_poses
 from .renderer import Appearance, render_hand
 
 MANIFEST = 'synthetic_manifest.json'
@@ -111,54 +113,51 @@ def render_all(seed: int, domain: int, joints: np.ndarray, cam_K: np.ndarray, si
     return [_render_one(job) for job in jobs]
 
 
-def _write_image(path: str, image: np.ndarray, quality: int = 95) -> None:
-    import cv2
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if path.endswith('.jpg') else [cv2.IMWRITE_PNG_COMPRESSION, 1]
-    if not cv2.imwrite(path, image, params):
-        raise IOError(f'could not write {path}')
+#: zlib level of the png files: the fastest, the images are large in number.
+PNG_COMPRESSION = 1
 
 
 def write_rhd_domain(root: str, joints: np.ndarray, cam_K: np.ndarray, images: list, left_ids: np.ndarray) -> None:
-    """RHD's original format (``training`` split). Left hands: image flipped, x -> -x, u -> W-1-u, cx -> W-1-cx."""
-    import pickle
+    """Domain A in RHD's original format (``training`` split), via :mod:`bmc_mmpose.datasets.formats.rhd`.
+
+    Left hands (``left_ids``) are written as RHD stores them: image flipped, labels and K mirrored with
+    :mod:`bmc_mmpose.geometry.camera_numpy` (x -> -x, u -> W-1-u, K -> F K D, i.e. cx -> W-1-cx), in the left
+    hand's slots. RHD always stores two hands; the other one is off-screen here: the same joints, none visible.
+
+    Args:
+        root (str): dataset root.
+        joints (np.ndarray): (N, 21, 3) right hands, mm, camera frame, FreiHAND order.
+        cam_K (np.ndarray): (N, 3, 3) intrinsics.
+        images (list): N (W, W, 3) uint8 BGR renderings of the right hands.
+        left_ids (np.ndarray): ids of the samples written as left hands.
+    """
     size = images[0].shape[1]
-    annotations = {}
+    annotations, pngs = {}, {}
     for i, (hand, K, image) in enumerate(zip(joints, cam_K, images)):
-        uv = project(hand[None], K[None])[0]
+        uv = project_points(hand, K)
         is_left = i in left_ids
         if is_left:
-            hand = hand * np.array([-1., 1., 1.])
-            uv = np.stack([size - 1 - uv[:, 0], uv[:, 1]], -1)
-            K = K.copy()
-            K[0, 2] = size - 1 - K[0, 2]
+            hand, uv, K = mirror_points_3d(hand), mirror_keypoints_2d(uv, size), mirror_intrinsics(K, size)
             image = image[:, ::-1].copy()
-        perm = list(FREIHAND_TO_RHD)
-        xyz = np.zeros((42, 3))
-        uv_vis = np.zeros((42, 3))
-        slot = slice(0, 21) if is_left else slice(21, 42)
-        other = slice(21, 42) if is_left else slice(0, 21)
-        xyz[slot] = hand[perm] / 1000.
-        uv_vis[slot, :2], uv_vis[slot, 2] = uv[perm], 1.
-        # RHD always stores two hands; the other one is off-screen here: same joints, nothing visible.
-        xyz[other], uv_vis[other, :2] = xyz[slot], uv_vis[slot, :2]
-        annotations[i] = dict(xyz=xyz.astype(np.float32), uv_vis=uv_vis.astype(np.float32), K=K.astype(np.float32))
-        _write_image(osp.join(root, 'training', 'color', '%05d.png' % i), image)
-    with open(osp.join(root, 'training', 'anno_training.pickle'), 'wb') as f:
-        pickle.dump(annotations, f)
+        slots = rhd_format.hand_from_internal(hand, uv, np.ones(len(uv)))
+        other = (slots[0], np.concatenate([slots[1][:, :2], np.zeros((len(uv), 1))], 1))
+        annotations[i] = rhd_format.make_annotation(*((slots, other) if is_left else (other, slots)), K)
+        pngs[i] = image
+    rhd_format.write_split(root, 'training', annotations, pngs, png_compression=PNG_COMPRESSION)
 
 
 def write_freihand_domain(root: str, joints: np.ndarray, cam_K: np.ndarray, images: list) -> None:
-    """FreiHAND's original format (``training`` split, one image version), metres."""
-    os.makedirs(root, exist_ok=True)
-    with open(osp.join(root, 'training_K.json'), 'w') as f:
-        json.dump(cam_K.tolist(), f)
-    with open(osp.join(root, 'training_xyz.json'), 'w') as f:
-        json.dump((joints / 1000.).tolist(), f)
-    with open(osp.join(root, 'training_scale.json'), 'w') as f:
-        json.dump((reference_bone_length(joints) / 1000.).tolist(), f)
-    for i, image in enumerate(images):
-        _write_image(osp.join(root, 'training', 'rgb', '%08d.jpg' % i), image)
+    """Domain B in FreiHAND's original format (``training`` split, one image version), via
+    :mod:`bmc_mmpose.datasets.formats.freihand`.
+
+    Args:
+        root (str): dataset root.
+        joints (np.ndarray): (N, 21, 3) right hands, mm, camera frame, FreiHAND order.
+        cam_K (np.ndarray): (N, 3, 3) intrinsics.
+        images (list): N uint8 BGR renderings.
+    """
+    freihand_format.write_split(root, 'training', freihand_format.joints_from_internal(joints), cam_K,
+                                dict(enumerate(images)), scale_m=reference_bone_length(joints) / 1000.)
 
 
 def generate_synthetic(out_dir: str, num_a: int = 3000, num_b: int = 3000, size: int = 128, seed: int = 0,

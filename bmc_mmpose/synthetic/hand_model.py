@@ -25,7 +25,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from bmc_mmpose.geometry.skeleton import FINGERS, NUM_JOINTS, REF_BONE_JOINTS
+from bmc_mmpose.geometry.camera_numpy import project_points
+from bmc_mmpose.geometry.skeleton import FINGERS, NUM_JOINTS
 
 # --- Anatomy in units of the reference bone (middle MCP -> PIP) -------------------------------------------
 #: Mean reference bone length in mm and the per-subject relative spread (clipped to +-10 %).
@@ -281,17 +282,6 @@ def forward_kinematics(shapes: Dict[str, np.ndarray], angles: Dict[str, np.ndarr
 
 
 # --- Camera and placement --------------------------------------------------------------------------------
-def reference_bone_length(joints: np.ndarray) -> np.ndarray:
-    """Length of the reference bone (middle MCP -> PIP, joints 9 -> 10): (..., 21, 3) -> (...), same unit."""
-    return np.linalg.norm(joints[..., REF_BONE_JOINTS[1], :] - joints[..., REF_BONE_JOINTS[0], :], axis=-1)
-
-
-def project(points: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """Pinhole projection: points (N, J, 3) camera frame, K (N, 3, 3) (broadcast) -> (N, J, 2) pixels."""
-    p = points @ np.swapaxes(K, -1, -2)
-    return p[..., :2] / p[..., 2:3]
-
-
 def sample_cameras(rng: np.random.Generator, n: int, size: int, dist: PoseDistribution) -> np.ndarray:
     """Per-sample intrinsics (N, 3, 3): focal ``size * U(focal_over_width)``, fx/fy within 2 %, principal point
     within 4 % of the image size around the centre."""
@@ -361,7 +351,7 @@ def place_hands(rng: np.random.Generator, joints_hand: np.ndarray, radii: np.nda
     m = margin_frac * size
     for _ in range(num_iters):
         cam = rel + t[:, None]
-        uv = project(cam, K)
+        uv = project_points(cam, K)
         r_px = f[:, None] * radii / cam[..., 2]
         bmin = (uv - r_px[..., None]).min(1)
         bmax = (uv + r_px[..., None]).max(1)
@@ -372,7 +362,7 @@ def place_hands(rng: np.random.Generator, joints_hand: np.ndarray, radii: np.nda
         t[:, 0] += shift[:, 0] / K[:, 0, 0] * t[:, 2]
         t[:, 1] += shift[:, 1] / K[:, 1, 1] * t[:, 2]
     cam = rel + t[:, None]
-    uv = project(cam, K)
+    uv = project_points(cam, K)
     r_px = f[:, None] * radii / cam[..., 2]
     bmin = (uv - r_px[..., None]).min(1)
     bmax = (uv + r_px[..., None]).max(1)

@@ -13,7 +13,8 @@ from typing import Dict, Optional
 import numpy as np
 
 from .generate import domain_distributions, sample_domain_poses
-from .hand_model import PoseDistribution, project, reference_bone_length, sample_hand_poses
+from ..geometry.camera_numpy import project_points, reference_bone_length
+from .hand_model import PoseDistribution, sample_hand_poses
 
 __all__ = ['sample_keypoint_hands', 'add_keypoint_noise', 'domain_poses']
 
@@ -51,7 +52,7 @@ def sample_keypoint_hands(seed: int, num: int, domain: str = 'a', gap: float = 1
         hands = sample_hand_poses(rng, int(num), poses, int(image_size))
     joints, K = hands['joints'], hands['cam_K']
     return dict(keypoints_3d=joints.astype(np.float32), cam_K=K.astype(np.float32),
-                keypoints_2d=project(joints, K).astype(np.float32),
+                keypoints_2d=project_points(joints, K).astype(np.float32),
                 ref_bone_length=reference_bone_length(joints).astype(np.float32),
                 joint_angles=np.asarray(hands['joint_angles'], np.float32), family=np.asarray(hands['family']))
 

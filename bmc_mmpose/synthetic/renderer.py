@@ -13,6 +13,8 @@ from typing import Tuple
 import cv2
 import numpy as np
 
+from ..geometry.camera_numpy import project_points
+
 from ..geometry.skeleton import BONE_CHILDREN, BONE_PARENTS
 
 #: Capsule radius (mm) of each bone (bone k ends at joint k + 1); palm root bones of the fingers are not drawn
@@ -83,8 +85,7 @@ def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray,
         (size, size, 3) uint8 BGR image.
     """
     image = _background(rng, size, appearance.background)
-    uv_h = joints @ cam_K.T
-    uv = uv_h[:, :2] / uv_h[:, 2:3]
+    uv = project_points(joints, cam_K)
     depth = joints[:, 2]
     focal = cam_K[0, 0]
     skin = np.asarray(appearance.skin_tones[rng.integers(len(appearance.skin_tones))], np.float64)

@@ -44,6 +44,7 @@ def describe(num: int, seed: int, gap: float, size: int) -> str:
     from bmc_mmpose.geometry import points_in_hulls
     from bmc_mmpose.limits import compute_bmc_limits
     from bmc_mmpose.limits.compute import measure_hands
+    from bmc_mmpose.geometry.camera_numpy import project_points, reference_bone_length
     from bmc_mmpose.synthetic import POSE_FAMILIES, domain_distributions, sample_domain_poses
 
     samples = {d: sample_domain_poses(d, num, seed=seed, gap=gap, size=size) for d in 'ab'}
@@ -58,15 +59,14 @@ def describe(num: int, seed: int, gap: float, size: int) -> str:
     row('focal length / image width', lambda s: s['cam_K'][:, 1, 1] / size, '{:.2f}')
     row('root (wrist) depth (mm)', lambda s: s['joints'][:, 0, 2], '{:.0f}')
     row('hand extent in the image (px, joints only)', lambda s: np.ptp(
-        (s['joints'] @ np.swapaxes(s['cam_K'], -1, -2))[..., :2] / s['joints'][..., 2:3], axis=1).max(-1), '{:.0f}')
+        project_points(s['joints'], s['cam_K']), axis=1).max(-1), '{:.0f}')
     row('finger MCP flexion, index..little (deg)', lambda s: np.rad2deg(s['joint_angles'][:, 1:5, 0]).ravel(), '{:.0f}')
     row('finger PIP flexion, index..little (deg)', lambda s: np.rad2deg(s['joint_angles'][:, 6:10, 0]).ravel(), '{:.0f}')
     row('finger MCP abduction, index..little (deg)', lambda s: np.rad2deg(s['joint_angles'][:, 1:5, 1]).ravel(),
         '{:.0f}')
     row('thumb metacarpal flexion (deg)', lambda s: np.rad2deg(s['joint_angles'][:, 0, 0]), '{:.0f}')
     row('thumb tip to index tip / reference bone', lambda s: np.linalg.norm(
-        s['joints'][:, 4] - s['joints'][:, 8], axis=-1) / np.linalg.norm(s['joints'][:, 10] - s['joints'][:, 9],
-                                                                         axis=-1), '{:.2f}')
+        s['joints'][:, 4] - s['joints'][:, 8], axis=-1) / reference_bone_length(s['joints']), '{:.2f}')
     shares = {d: np.bincount(samples[d]['family'], minlength=len(POSE_FAMILIES)) / num for d in 'ab'}
     lines.append('| pose families | ' + ' | '.join(', '.join(f'{name} {100 * shares[d][i]:.0f} %'
                                                              for i, name in enumerate(POSE_FAMILIES) if shares[d][i])

@@ -134,6 +134,7 @@ def label_dataset(model, dataset_cfg: dict, batch_size: int = 16) -> Dict[str, l
 
     import bmc_mmpose.datasets  # noqa: F401  (registration)
     from bmc_mmpose.apis.inference import _test_pipeline
+    from bmc_mmpose.geometry.camera_numpy import mirror_keypoints_2d
 
     cfg = model.cfg
     init_default_scope(cfg.get('default_scope', 'mmpose'))
@@ -157,7 +158,7 @@ def label_dataset(model, dataset_cfg: dict, batch_size: int = 16) -> Dict[str, l
             height, width = (int(v) for v in meta['ori_shape'][:2])
             mirrored = bool(meta.get('mirrored', False))
             if mirrored:  # predictions live in the dataset's (mirrored) frame; the file holds the image as stored
-                kpts[:, 0] = width - 1.0 - kpts[:, 0]
+                kpts = mirror_keypoints_2d(kpts, width)
             path = str(meta['img_path'])
             key = osp.relpath(path, root) if root and osp.abspath(path).startswith(osp.abspath(root)) else path
             out['keys'].append(key.replace(os.sep, '/'))

@@ -43,6 +43,7 @@ def main(argv=None) -> int:
 
     import bmc_mmpose  # noqa: F401  (registers the dataset classes)
     from bmc_mmpose.datasets import simulate_detections, write_simulated_detections
+    from bmc_mmpose.geometry.camera_numpy import mirror_keypoints_2d
     from bmc_mmpose.utils.cli import dataset_config_at
 
     dataset_cfg = dataset_config_at(args.config, args.dataset_key)
@@ -60,8 +61,7 @@ def main(argv=None) -> int:
             if image is None:
                 raise FileNotFoundError(f'{args.config}: cannot read image {info["img_path"]!r}')
             height, width = image.shape[:2]
-            kpts = kpts.copy()
-            kpts[:, 0] = width - 1 - kpts[:, 0]
+            kpts = mirror_keypoints_2d(kpts, width)
         keys.append(osp.relpath(info['img_path'], root) if root else info['img_path'])
         keypoints.append(kpts)
         hands.append('left' if mirrored else 'right')

@@ -92,6 +92,7 @@ def camera_for(key: str, size: Optional[Tuple[int, int]], args, k_file: Optional
 def collect_hands(detections, args) -> Tuple[List[dict], List[dict]]:
     """Right-hand inputs of every usable hand, and the skipped ones with a reason."""
     from bmc_mmpose.datasets.detections import iter_detections
+    from bmc_mmpose.geometry.camera_numpy import mirror_intrinsics, mirror_keypoints_2d
     k_file = None
     if args.cam_k_file:
         with open(args.cam_k_file) as f:
@@ -111,9 +112,8 @@ def collect_hands(detections, args) -> Tuple[List[dict], List[dict]]:
                 raise ValueError(f'image key {key!r}: a left hand needs the image width to be mirrored (give '
                                  '"image_size" in the detections file or --image-size)')
             width = size[0]
-            kpts[:, 0] = np.where(conf > 0, width - 1.0 - kpts[:, 0], 0.0)
-            mirror = np.array([[-1.0, 0, width - 1.0], [0, 1, 0], [0, 0, 1]])
-            K = mirror @ K @ np.diag([-1.0, 1.0, 1.0])
+            kpts[:, 0] = np.where(conf > 0, mirror_keypoints_2d(kpts, width)[:, 0], 0.0)
+            K = mirror_intrinsics(K, width)
         hands.append(dict(key=key, hand=det.hand, keypoints=kpts, confidence=conf, K=K, width=width))
     return hands, skipped
 

@@ -9,6 +9,8 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmpose.registry import TRANSFORMS
 
+from bmc_mmpose.geometry.camera_numpy import horizontal_flip_matrix
+
 
 def crop_affine_matrix(center: np.ndarray, box_size: np.ndarray, rotation_deg: float,
                        input_size: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
@@ -69,9 +71,8 @@ def apply_affine(points: np.ndarray, hom: np.ndarray) -> np.ndarray:
     return points @ hom[:2, :2].T + hom[:2, 2]
 
 
-def mirror_matrix(width: int) -> np.ndarray:
-    """(3, 3) horizontal pixel flip ``u -> W - 1 - u`` of an image of width ``width``."""
-    return np.array([[-1., 0., width - 1.], [0., 1., 0.], [0., 0., 1.]])
+#: (3, 3) horizontal pixel flip ``u -> W - 1 - u`` of an image of width ``W`` (``camera_numpy``'s).
+mirror_matrix = horizontal_flip_matrix
 
 
 @TRANSFORMS.register_module()

@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
 
+from bmc_mmpose.geometry.camera_numpy import normalized_rays
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 
 from ..detector_simulator import simulate_detections
@@ -65,8 +66,7 @@ def lifter_input_array(keypoints_crop: np.ndarray, confidence: np.ndarray, K_cro
     conf = np.asarray(confidence, np.float64)
     known = (conf > 0) & np.isfinite(uv).all(-1)
     uv = np.where(known[..., None], uv, 0.0)
-    hom = np.concatenate([uv, np.ones_like(uv[..., :1])], -1)
-    rays = hom @ np.swapaxes(np.linalg.inv(np.asarray(K_crop, np.float64)), -1, -2)
+    rays = normalized_rays(uv, K_crop)
     rays = rays[..., :2] / rays[..., 2:3]
     out = np.concatenate([uv, np.where(known[..., None], rays, 0.0), np.where(known, conf, 0.0)[..., None]], -1)
     return out.astype(np.float32)

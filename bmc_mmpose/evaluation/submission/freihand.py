@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from bmc_mmpose.datasets.formats import freihand as freihand_format
 from ._io import (NUM_MANO_VERTS, check_joints, placeholder_vertices, read_pred_json, unmirror,
                   write_pred_json)
 
@@ -22,7 +23,7 @@ FREIHAND_NUM_EVAL = 3960
 
 def freihand_joints_from_ours(joints_mm: np.ndarray, mirrored: Optional[np.ndarray] = None) -> np.ndarray:
     """Our convention (mm, OpenCV, FreiHAND order, right hand) -> FreiHAND submission (m, OpenCV, FreiHAND)."""
-    return unmirror(check_joints(joints_mm, 'freihand submission'), mirrored) / 1000.0
+    return freihand_format.joints_from_internal(unmirror(check_joints(joints_mm, 'freihand submission'), mirrored))
 
 
 def write_freihand_submission(joints_mm: np.ndarray,
@@ -64,4 +65,4 @@ def read_freihand_submission(path: str) -> Tuple[np.ndarray, List[np.ndarray]]:
         tuple: joints (N, 21, 3) in mm, OpenCV camera frame, FreiHAND order; vertices list of (V, 3) in mm.
     """
     xyz_m, verts_m = read_pred_json(path)
-    return xyz_m * 1000.0, [v * 1000.0 for v in verts_m]
+    return freihand_format.joints_to_internal(xyz_m), [freihand_format.joints_to_internal(v) for v in verts_m]

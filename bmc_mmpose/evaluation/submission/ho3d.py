@@ -3,8 +3,8 @@
 
 Format (``../shared/docs/datasets.md`` §3.4-3.6): ``pred.json`` = ``[xyz_list, verts_list]`` like FreiHAND, in
 ``evaluation.txt`` order; each xyz entry is 21x3 in **metres**, **OpenGL** camera frame (OpenGL = (x, -y, -z) of
-OpenCV, hands have negative z) and **HO-3D native (MANO + tips) joint order**:
-``ho3d = ours[FREIHAND_TO_MANO]``.
+OpenCV, hands have negative z) and **HO-3D native (MANO + tips) joint order**: the joints of the dataset's own
+files, converted by :mod:`bmc_mmpose.datasets.formats.ho3d` (``joints_from_internal`` / ``joints_to_internal``).
 
 As for FreiHAND, the model predicts no mesh: 778 placeholder vertices are written and **the server's mesh
 scores and F-scores of such a submission are meaningless**.
@@ -13,19 +13,16 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from bmc_mmpose.geometry.skeleton import FREIHAND_TO_MANO, MANO_TO_FREIHAND
+from bmc_mmpose.datasets.formats import ho3d as ho3d_format
 from ._io import (NUM_MANO_VERTS, check_joints, placeholder_vertices, read_pred_json, unmirror,
                   write_pred_json)
 
 HO3D_NUM_EVAL = {'v2': 11524, 'v3': 20137}
-#: OpenCV <-> OpenGL camera axes (its own inverse).
-OPENCV_TO_OPENGL = np.array([1.0, -1.0, -1.0])
 
 
 def ho3d_joints_from_ours(joints_mm: np.ndarray, mirrored: Optional[np.ndarray] = None) -> np.ndarray:
     """Our convention (mm, OpenCV, FreiHAND order) -> HO-3D submission (m, OpenGL, MANO order)."""
-    joints = unmirror(check_joints(joints_mm, 'ho3d submission'), mirrored)
-    return joints[:, list(FREIHAND_TO_MANO), :] * OPENCV_TO_OPENGL / 1000.0
+    return ho3d_format.joints_from_internal(unmirror(check_joints(joints_mm, 'ho3d submission'), mirrored))
 
 
 def write_ho3d_submission(joints_mm: np.ndarray,
@@ -68,5 +65,4 @@ def read_ho3d_submission(path: str) -> Tuple[np.ndarray, List[np.ndarray]]:
         tuple: joints (N, 21, 3) in mm, OpenCV frame, FreiHAND order; vertices list of (V, 3) in mm, OpenCV frame.
     """
     xyz_m, verts_m = read_pred_json(path)
-    joints = xyz_m[:, list(MANO_TO_FREIHAND), :] * OPENCV_TO_OPENGL * 1000.0
-    return joints, [v * OPENCV_TO_OPENGL * 1000.0 for v in verts_m]
+    return ho3d_format.joints_to_internal(xyz_m), [ho3d_format.points_to_internal(v) for v in verts_m]
