@@ -2,7 +2,6 @@
 """tools/experiments/run_lifting_proxy.py and tools/analysis_tools/analyze_lifting_bmc.py on a tiny budget: records, columns, the BMC minimum."""
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _load(folder, name):
-    sys.path.insert(0, str(REPO / 'tools' / 'experiments'))
     spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / folder / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

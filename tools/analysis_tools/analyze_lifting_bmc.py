@@ -36,10 +36,10 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-# The lifting proxy's data, training and evaluation (tools/experiments/run_lifting_proxy.py), reused as they are.
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'experiments'))
-from run_lifting_proxy import (ProxyData, build_model, evaluate, hand_errors, load_row, predict,  # noqa: E402
-                               train)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's bmc_mmpose
+# The lifting proxy's data, training and evaluation (shared with tools/experiments/run_lifting_proxy.py).
+from bmc_mmpose.utils.lifting_proxy import (ProxyData, build_model, evaluate, hand_errors, load_row,  # noqa: E402
+                                            make_inputs, predict, train)
 
 PLACEMENTS = ('true_root', 'closed_form', 'closed_form_grad', 'bone_fit', 'bone_fit_grad')
 
@@ -108,7 +108,6 @@ def palm_tilt_deg(joints_mm: np.ndarray) -> np.ndarray:
 
 
 def test_tensors(data: ProxyData):
-    from run_lifting_proxy import make_inputs
     t = data.test
     made = make_inputs(t['keypoints_2d'], np.ones(t['keypoints_2d'].shape[:2], np.float32), t['cam_K'])
     uv = torch.from_numpy(made['inputs'][..., :2]).float()
