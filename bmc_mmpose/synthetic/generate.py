@@ -38,7 +38,7 @@ from .hand_model import PoseDistribution, sample_hand_poses
 from .renderer import Appearance, render_hand
 
 MANIFEST = 'synthetic_manifest.json'
-GENERATOR_VERSION = 3  # bump whenever the hand model or the renderer changes: stale data is then rewritten
+GENERATOR_VERSION = 4  # bump whenever the hand model or the renderer changes: stale data is then rewritten
 
 #: Domain A: any viewpoint, mild articulation (open, relaxed, gestures and independent curls, all scaled to at most
 #: half-way; no fist, pinch or grasp family).

@@ -1,11 +1,13 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """A small CPU renderer (numpy + OpenCV) that draws a posed hand as a shaded silhouette.
 
-Fingers are capsules along the bones, the palm a polygon through the wrist and the finger bases; everything is
-drawn far-to-near (painter's algorithm), so nearer fingers occlude farther ones. Shading carries depth: nearer
-parts are brighter, every part has a darker rim and a lighter ridge, and the palm side and the back of the hand
-have different tones (the network needs some cue of which side faces the camera). No part has a colour of its
-own: fingers are told apart by shape and occlusion only, as in a photograph.
+Fingers are capsules along the bones, the palm a polygon through the wrist and the finger bases, the forearm a
+wide capsule that ends at the wrist (the root joint then has a visible landmark, as in a photograph). The hand is
+drawn far-to-near (painter's algorithm), so nearer fingers occlude farther ones; the forearm is always drawn
+first. Shading carries depth: nearer parts are brighter, every part has a darker rim and a lighter ridge; the palm
+side and the back of the hand have different tones, and seen from the back the fingertips carry nails (cues of
+which side faces the camera). No part has a colour of its own: fingers are told apart by shape and occlusion only,
+as in a photograph.
 """
 from dataclasses import dataclass
 from typing import Tuple
@@ -27,6 +29,10 @@ BONE_RADIUS_MM = np.array([
     0., 8.2, 7.4, 6.8,       # little
 ])
 PALM_JOINTS = (0, 1, 5, 9, 13, 17)
+FINGERTIPS = (4, 8, 12, 16, 20)
+#: Forearm capsule: radius (mm; a wrist is about 55 mm wide) and length drawn from the wrist (mm).
+FOREARM_RADIUS_MM = 26.
+FOREARM_LENGTH_MM = 160.
 
 
 @dataclass(frozen=True)
@@ -105,12 +111,32 @@ def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray,
         if BONE_RADIUS_MM[bone] > 0:
             items.append(((depth[parent] + depth[child]) / 2, 'bone', (parent, child, BONE_RADIUS_MM[bone])))
     items.append((depth[list(PALM_JOINTS)].mean() + 4., 'palm', None))
+    # Forearm: a capsule from the wrist away from the middle finger's base, so the wrist (the root of every
+    # relative depth) ends a visible limb, as in a photograph.
+    direction = joints[0] - joints[9]
+    direction = direction / max(float(np.linalg.norm(direction)), 1e-6)
+    elbow_side = joints[0] + direction * FOREARM_LENGTH_MM
+    if elbow_side[2] < 20.:  # keep the far end in front of the camera
+        t = (joints[0, 2] - 20.) / max(joints[0, 2] - elbow_side[2], 1e-6)
+        elbow_side = joints[0] + (elbow_side - joints[0]) * min(max(t, 0.), 1.)
+    # Always drawn first (behind the hand): a forearm between the camera and the hand would hide it entirely, a
+    # viewpoint photographs avoid.
+    items.append((np.inf, 'forearm', (joints[0], elbow_side)))
     items.sort(key=lambda item: -item[0])  # far first
 
     scale = 4  # sub-pixel precision of cv2 drawing (shift bits = 2)
     to_px = lambda p: (int(round(p[0] * scale)), int(round(p[1] * scale)))  # noqa: E731
     for z, kind, payload in items:
-        tone = palm_tone * shade(z)
+        tone = palm_tone * shade(min(z, z_far))
+        if kind == 'forearm':
+            start, end = payload
+            pa, pb = project_points(np.stack([start, end]), cam_K)
+            radius = max(focal * FOREARM_RADIUS_MM / max(float(start[2]), 1.), 1.)
+            cv2.line(image, to_px(pa), to_px(pb), (tone * 0.6).tolist(), int(round(2 * radius + 2)), cv2.LINE_AA,
+                     shift=2)
+            cv2.line(image, to_px(pa), to_px(pb), (tone * 0.9).tolist(), max(int(round(2 * radius - 1)), 1),
+                     cv2.LINE_AA, shift=2)
+            continue
         if kind == 'palm':
             pts = uv[list(PALM_JOINTS)]
             centre = pts.mean(axis=0)
@@ -130,6 +156,13 @@ def render_hand(rng: np.random.Generator, joints: np.ndarray, cam_K: np.ndarray,
                  cv2.LINE_AA, shift=2)
         # Knuckle crease at the proximal end, tip rounded by the cap of the line.
         cv2.circle(image, a, int(round(radius * 0.9 * scale)), (finger_tone * 0.8).tolist(), 1, cv2.LINE_AA, shift=2)
+        if child in FINGERTIPS and not palm_faces_camera:
+            # Nail on the back of the distal phalanx: marks the tip and which side of the hand faces the camera.
+            tip = uv[child] + (uv[parent] - uv[child]) * 0.3
+            axis = uv[child] - uv[parent]
+            angle = float(np.degrees(np.arctan2(axis[1], axis[0])))
+            cv2.ellipse(image, to_px(tip), (int(round(radius * 0.7 * scale)), int(round(radius * 0.55 * scale))),
+                        angle, 0, 360, np.minimum(finger_tone * 1.3 + 25, 255).tolist(), -1, cv2.LINE_AA, shift=2)
 
     if appearance.held_object_prob > 0 and rng.uniform() < appearance.held_object_prob:
         _draw_held_object(rng, image, uv, focal / max(float(depth.mean()), 1.))
