@@ -58,7 +58,8 @@ def test_best_of_starts_keeps_the_lowest_loss_per_hand(tool):
 
 
 def test_command_line_prints_one_row_per_noise_level(tmp_path):
-    from .tiny_setup import run_tool, write_tiny_config, write_tiny_data
+    from bmc_mmpose.testing.small_hand3d_config import write_tiny_config, write_tiny_data
+    from .tiny_setup import run_tool
     config = write_tiny_config(tmp_path / 'tiny.py', write_tiny_data(tmp_path / 'data', num=4))
     proc = run_tool([str(REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py'), str(config), '--noise-px', '0', '3',
                      '--starts', '2', '--steps', '5'], cwd=tmp_path)

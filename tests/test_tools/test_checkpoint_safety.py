@@ -9,10 +9,10 @@ import torch
 from mmengine.config import Config
 
 from bmc_mmpose.apis import init_hand3d_model
-from bmc_mmpose.testing.small_hand3d_config import small_config
+from bmc_mmpose.testing.small_hand3d_config import small_config, write_tiny_config, write_tiny_data
 from bmc_mmpose.utils.checkpoint import (CheckpointLoadError, CheckpointMismatchError, checkpoint_fit,
                                          load_checkpoint_file, load_model_weights, safe_checkpoint_loading)
-from .tiny_setup import REPO, run_tool, write_tiny_config, write_tiny_data
+from .tiny_setup import REPO, run_tool
 
 
 class _Payload:

@@ -17,7 +17,8 @@ from bmc_mmpose.apis import init_hand3d_model
 from bmc_mmpose.evaluation.submission import read_freihand_submission, read_ho3d_submission
 from bmc_mmpose.testing.dataset_fixtures import write_synthetic_freihand, write_synthetic_ho3d
 from mmpose.registry import DATASETS
-from .tiny_setup import REPO, run_tool, write_tiny_config, write_tiny_data
+from bmc_mmpose.testing.small_hand3d_config import write_tiny_config, write_tiny_data
+from .tiny_setup import REPO, run_tool
 
 NUM_EVAL = 5  # odd: under torchrun the two ranks get 3 and 2 (the configs' samplers use round_up=False)
 

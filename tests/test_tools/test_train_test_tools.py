@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from bmc_mmpose.utils.checkpoint import load_checkpoint_file
-from .tiny_setup import PYTHON, REPO, run_tool, write_tiny_config, write_tiny_data
+from bmc_mmpose.testing.small_hand3d_config import write_tiny_config, write_tiny_data
+from .tiny_setup import PYTHON, REPO, run_tool
 
 
 @pytest.fixture(scope='module')
