@@ -95,6 +95,14 @@ def write_pred_json(xyz_m: np.ndarray,
     return json_path, zip_path
 
 
+def write_submission(joints_m: np.ndarray, out_file: str, placeholder: str, num_verts: int,
+                     make_zip: bool) -> Tuple[str, Optional[str]]:
+    """Write already converted joints (N, 21, 3) metres with placeholder vertices (see
+    :func:`placeholder_vertices`) as ``pred.json`` (and the zip); returns (json path, zip path or None)."""
+    verts = placeholder_vertices(joints_m, placeholder, num_verts)
+    return write_pred_json(joints_m, verts, out_file, make_zip=make_zip)
+
+
 def read_pred_json(path: str) -> Tuple[np.ndarray, List[np.ndarray]]:
     """Read ``[xyz_list, verts_list]`` from a ``pred.json`` or a zip holding ``pred.json``.
 

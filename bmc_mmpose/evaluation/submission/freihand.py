@@ -15,8 +15,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from bmc_mmpose.datasets.formats import freihand as freihand_format
-from ._io import (NUM_MANO_VERTS, check_joints, placeholder_vertices, read_pred_json, unmirror,
-                  write_pred_json)
+from ._io import NUM_MANO_VERTS, check_joints, read_pred_json, unmirror, write_submission
 
 FREIHAND_NUM_EVAL = 3960
 
@@ -54,8 +53,7 @@ def write_freihand_submission(joints_mm: np.ndarray,
     if expected_len is not None and joints_m.shape[0] != expected_len:
         raise ValueError(f'write_freihand_submission: got {joints_m.shape[0]} samples, the FreiHAND server expects '
                          f'{expected_len} (pass expected_len=None to write a subset for local evaluation)')
-    verts = placeholder_vertices(joints_m, placeholder, num_verts)
-    return write_pred_json(joints_m, verts, out_file, make_zip=make_zip)
+    return write_submission(joints_m, out_file, placeholder, num_verts, make_zip)
 
 
 def read_freihand_submission(path: str) -> Tuple[np.ndarray, List[np.ndarray]]:

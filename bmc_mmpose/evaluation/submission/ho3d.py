@@ -14,8 +14,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from bmc_mmpose.datasets.formats import ho3d as ho3d_format
-from ._io import (NUM_MANO_VERTS, check_joints, placeholder_vertices, read_pred_json, unmirror,
-                  write_pred_json)
+from ._io import NUM_MANO_VERTS, check_joints, read_pred_json, unmirror, write_submission
 
 HO3D_NUM_EVAL = {'v2': 11524, 'v3': 20137}
 
@@ -54,8 +53,7 @@ def write_ho3d_submission(joints_mm: np.ndarray,
         if joints_m.shape[0] != HO3D_NUM_EVAL[version]:
             raise ValueError(f'write_ho3d_submission: got {joints_m.shape[0]} samples, HO-3D {version} expects '
                              f'{HO3D_NUM_EVAL[version]} (pass version=None to write a subset)')
-    verts = placeholder_vertices(joints_m, placeholder, num_verts)
-    return write_pred_json(joints_m, verts, out_file, make_zip=make_zip)
+    return write_submission(joints_m, out_file, placeholder, num_verts, make_zip)
 
 
 def read_ho3d_submission(path: str) -> Tuple[np.ndarray, List[np.ndarray]]:
