@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 
 from ..geometry.camera_numpy import project_points
-
 from ..geometry.skeleton import BONE_CHILDREN, BONE_PARENTS
 
 #: Capsule radius (mm) of each bone (bone k ends at joint k + 1); palm root bones of the fingers are not drawn
