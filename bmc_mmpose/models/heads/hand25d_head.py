@@ -62,6 +62,9 @@ class Hand25DHead(BaseHead):
         Eq. 4, the directions of the 20 predicted 2D bones against the labelled ones, weighted by the product of
         the two joints' ``keypoint_weights``; computed in crop pixels (directions do not depend on the unit, and a
         non-square normalisation would distort them); logged under its ``loss_name``.
+      - ``loss_heatmap`` (optional, heatmap read-outs only, e.g. ``dict(type='HeatmapDistributionLoss')``): dense
+        supervision of the latent 2D heatmaps by the 2D labels (``keypoint_weights``); the soft-argmax stays
+        the read-out. Not in the paper, which regresses; used by the synthetic proxy's heatmap model.
 
     Logged metrics (not summed into the objective): ``mpjpe_2d`` (crop px, over labelled joints) and
     ``mpjpe_3d`` (mm, root-relative, over 3D-labelled samples).
@@ -101,6 +104,9 @@ class Hand25DHead(BaseHead):
             reshapes, so the root depth can still drift through them).
         bone_direction_loss (dict, optional): config of the 2D bone-direction loss (called like ``loss_2d``, in
             crop pixels), None for none.
+        loss_heatmap (dict, optional): config of a dense loss on the heatmap logits, called as
+            ``loss_heatmap(logits (B, J, h, w), uv (B, J, 2) crop px, input_size, keypoint_weights (B, J))``;
+            needs a read-out with ``forward_with_heatmaps``. None for none.
         default_ref_bone_length (float): mm; metric output for samples whose ``ref_bone_length`` is unknown (0).
         init_cfg (dict, optional): mmengine init config (layers are already initialised in their constructors).
     """
@@ -122,6 +128,7 @@ class Hand25DHead(BaseHead):
                  loss_bmc: OptConfigType = None,
                  bmc_root_depth: str = 'refined',
                  bone_direction_loss: OptConfigType = None,
+                 loss_heatmap: OptConfigType = None,
                  default_ref_bone_length: float = DEFAULT_REF_BONE_LENGTH_MM,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
@@ -165,6 +172,10 @@ class Hand25DHead(BaseHead):
         self.loss_zroot = MODELS.build(loss_zroot)
         self.loss_zroot_cf = MODELS.build(loss_zroot_cf) if loss_zroot_cf is not None else None
         self.bone_direction_loss = MODELS.build(bone_direction_loss) if bone_direction_loss is not None else None
+        self.loss_heatmap = MODELS.build(loss_heatmap) if loss_heatmap is not None else None
+        if self.loss_heatmap is not None and not hasattr(self.readout, 'forward_with_heatmaps'):
+            raise ValueError(f'Hand25DHead: loss_heatmap needs a read-out with heatmaps (HeatmapReadout2p5D), got '
+                             f'{type(self.readout).__name__}')
         self._register_load_state_dict_pre_hook(self._rename_legacy_keys)
 
     def _rename_legacy_keys(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
@@ -194,6 +205,12 @@ class Hand25DHead(BaseHead):
                              'HRNet-w32 32)')
         uv, z_r = self.readout(x)
         return uv, self.center_on_root(z_r)
+
+    def forward_with_heatmaps(self, feats: Tuple[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+        """As :meth:`forward`, plus the read-out's 2D heatmap logits ``(B, J, h, w)`` (heatmap read-outs only)."""
+        x = feats[self.feature_index]
+        uv, z_r, logits = self.readout.forward_with_heatmaps(x)
+        return uv, self.center_on_root(z_r), logits
 
     def center_on_root(self, z_r: Tensor) -> Tensor:
         """``z_r`` ``(B, J)`` minus its root entry (the representation's ``z_r[root] = 0``)."""
@@ -243,10 +260,13 @@ class Hand25DHead(BaseHead):
         encoded here by the codec, batched.
 
         Returns:
-            dict: ``loss_2d``, ``loss_zr``, ``loss_zroot`` (+ ``loss_zroot_cf``, ``loss_bmc``, ``loss_bone_dir`` when
+            dict: ``loss_2d``, ``loss_zr``, ``loss_zroot`` (+ ``loss_zroot_cf``, ``loss_bmc``, ``loss_bone_dir``, ``loss_heatmap`` when
             enabled) and the logged metrics ``mpjpe_2d`` (px) and ``mpjpe_3d`` (mm).
         """
-        uv, z_r = self.forward(feats)
+        if self.loss_heatmap is not None:
+            uv, z_r, heatmap_logits = self.forward_with_heatmaps(feats)
+        else:
+            uv, z_r = self.forward(feats)
         labels = [d.gt_instance_labels for d in batch_data_samples]
         try:
             gather = {key: torch.cat([getattr(lab, key) for lab in labels]).to(uv)
@@ -269,6 +289,8 @@ class Hand25DHead(BaseHead):
         if self.bone_direction_loss is not None:
             name = getattr(self.bone_direction_loss, 'loss_name', 'loss_bone_dir')
             losses[name] = self.bone_direction_loss(uv, uv_gt, weight_2d)
+        if self.loss_heatmap is not None:
+            losses['loss_heatmap'] = self.loss_heatmap(heatmap_logits, uv_gt, self.input_size, weight_2d)
         losses['loss_zr'] = self.loss_zr(z_r, targets['zr_labels'], weight_3d)
         losses['loss_zroot'] = self.loss_zroot(lifted['z_root'], targets['zroot_labels'], weight_3d)
         if self.loss_zroot_cf is not None:

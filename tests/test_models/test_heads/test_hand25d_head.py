@@ -304,3 +304,29 @@ def test_bmc_root_depth_choice(root_depth):
 def test_bmc_root_depth_rejects_unknown_value():
     with pytest.raises(ValueError, match='bmc_root_depth'):
         _head(bmc_root_depth='absolute')
+
+
+def test_heatmap_loss_on_the_latent_heatmaps():
+    """loss_heatmap supervises the heatmap read-out's logits with the 2D labels, masked like loss_2d."""
+    head = _head(readout=_readout('heatmap', (8, )), loss_heatmap=dict(type='HeatmapDistributionLoss'))
+    _, samples, _ = make_hand_batch(4, has_3d=[True, False, True, False])
+    feats = tuple(f.requires_grad_() for f in _feats(4))
+    losses = head.loss(feats, samples)
+    assert set(losses) == {'loss_2d', 'loss_heatmap', 'loss_zr', 'loss_zroot', 'mpjpe_2d', 'mpjpe_3d'}
+    assert torch.isfinite(losses['loss_heatmap']) and losses['loss_heatmap'] > 0
+    losses['loss_heatmap'].backward()
+    assert head.readout.final_layer.weight.grad.abs().sum() > 0
+    # the same forward as without the loss: predictions do not depend on it
+    uv, z_r = head.forward(feats)
+    uv_h, z_r_h, logits = head.forward_with_heatmaps(feats)
+    torch.testing.assert_close(uv, uv_h)
+    torch.testing.assert_close(z_r, z_r_h)
+    assert logits.shape == (4, 21, 8, 8)
+    for sample in samples:
+        sample.gt_instance_labels.keypoint_weights.zero_()
+    assert head.loss(feats, samples)['loss_heatmap'].item() == 0
+
+
+def test_heatmap_loss_needs_a_heatmap_readout():
+    with pytest.raises(ValueError, match='HeatmapReadout2p5D'):
+        _head(readout=_readout('regression'), loss_heatmap=dict(type='HeatmapDistributionLoss'))

@@ -51,6 +51,12 @@ class HeatmapReadout2p5D(BaseModule):
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """``(B, C, h, w)`` features -> ``uv`` ``(B, J, 2)`` crop pixels and raw ``z_r`` ``(B, J)``."""
+        uv, z_r, _ = self.forward_with_heatmaps(x)
+        return uv, z_r
+
+    def forward_with_heatmaps(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """As :meth:`forward`, plus the 2D heatmap logits ``(B, J, h', w')`` (before the spatial softmax), for a
+        dense heatmap loss such as ``HeatmapDistributionLoss``."""
         maps = self.final_layer(self.deconv_layers(x))
         batch, _, h, w = maps.shape
         logits, depth = maps[:, :self.num_joints], maps[:, self.num_joints:]
@@ -59,4 +65,4 @@ class HeatmapReadout2p5D(BaseModule):
         xs = torch.arange(w, dtype=x.dtype, device=x.device) * (size[0] / w)
         ys = torch.arange(h, dtype=x.dtype, device=x.device) * (size[1] / h)
         uv = torch.stack(((prob.sum(2) * xs).sum(-1), (prob.sum(3) * ys).sum(-1)), dim=-1)
-        return uv, (prob * depth).flatten(2).sum(-1)
+        return uv, (prob * depth).flatten(2).sum(-1), logits
