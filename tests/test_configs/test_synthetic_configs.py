@@ -87,8 +87,9 @@ def test_proxy_runner_needs_its_own_data_dir_for_another_gap():
 def test_proxy_config_builds(name):
     cfg = _load(PROXY_DIR / f'{name}.py')
     main = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'rhd3d_fh2d_synthetic.py'))
-    # every row trains the main job's model with its schedule
-    assert cfg.train_cfg.max_iters == main.train_cfg.max_iters and cfg.model.backbone == main.model.backbone
+    # every row trains the main job's model, with the proxy's longer schedule (lr x0.1 at 75 % as the main job)
+    assert cfg.train_cfg.max_iters == 3000 and main.train_cfg.max_iters == 2000
+    assert cfg.param_scheduler[-1].milestones == [2250] and cfg.model.backbone == main.model.backbone
     assert cfg.model.head.readout == main.model.head.readout and cfg.model.head.input_size == main.model.head.input_size
     assert cfg.test_dataloader.dataset == main.test_dataloader.dataset  # every row is evaluated on the same images
     sources = cfg.train_dataloader.dataset.datasets
