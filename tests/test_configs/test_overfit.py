@@ -17,7 +17,7 @@ ITERATIONS = 150
 
 @pytest.mark.slow
 def test_small_model_overfits_eight_samples(tmp_path):
-    from tests.test_tools.tiny_setup import write_tiny_config
+    from bmc_mmpose.testing.small_hand3d_config import write_tiny_config
     init_default_scope('mmpose')
     torch.manual_seed(0)
     np.random.seed(0)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import List, Optional
 
 from bmc_mmpose.testing.small_hand3d_config import REPO
-from bmc_mmpose.testing.small_hand3d_config import write_tiny_config  # noqa: F401  (tests/test_configs imports it here)
 
 PYTHON = sys.executable
 

@@ -25,7 +25,7 @@ from bmc_mmpose.models.heads.bmc_wrapper_head import BMCRegularizedHead, unwrap_
 from bmc_mmpose.models.heads.joints_3d_extractors import (INTERHAND_TO_FREIHAND, JOINTS_3D_EXTRACTORS, BMCJoints,
                                                           InternetHeadJoints3D, crop_to_image_pixels,
                                                           find_joints_3d_extractor)
-from bmc_mmpose.testing.bmc_hands import random_fk_hands
+from bmc_mmpose.testing.hands import random_fk_hands
 
 init_default_scope('mmpose')
 

@@ -15,7 +15,7 @@ from bmc_mmpose.geometry import (ROOT_BONES, RHD_TO_FREIHAND, bone_lengths, bone
                                  root_bone_angles)
 from bmc_mmpose.limits import load_bmc_limits
 from bmc_mmpose.models.losses.bmc_loss import BMCLoss
-from bmc_mmpose.testing.bmc_hands import degenerate_hands, load_rhd_real_hands, random_fk_hands
+from bmc_mmpose.testing.hands import degenerate_hands, load_rhd_real_hands, random_fk_hands
 from bmc_mmpose.testing.bmc_loop_reference import LoopReferenceBMC, count_aten_calls
 
 REAL_SAMPLES = Path(__file__).resolve().parents[3] / '..' / 'shared' / 'data' / 'real_samples'
