@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -12,8 +12,10 @@ from torch import Tensor
 from bmc_mmpose.codecs import Hand25DCodec  # noqa: F401  (registers the default decoder)
 from bmc_mmpose.geometry.angles import hand_joint_angles
 from bmc_mmpose.geometry.camera import normalized_rays
-from bmc_mmpose.geometry.skeleton import NUM_JOINTS, REF_BONE_JOINTS
+from bmc_mmpose.geometry.kinematics import TEMPLATE_BONE_LENGTHS
+from bmc_mmpose.geometry.skeleton import NUM_BONES, NUM_JOINTS, REF_BONE_JOINTS
 from bmc_mmpose.geometry.zroot import reconstruct_joints_3d
+from bmc_mmpose.geometry.zroot_bones import zroot_from_bones
 
 #: Reference-bone length (mm) used for metric output when a sample's length is unknown. The middle finger's
 #: MCP -> PIP distance (the proximal phalanx) is about 39-45 mm in adult hand-anthropometry studies (women to
@@ -66,6 +68,16 @@ class Hand25DHead(BaseHead):
         supervision of the latent 2D heatmaps by the 2D labels (``keypoint_weights``); the soft-argmax stays
         the read-out. Not in the paper, which regresses; used by the synthetic proxy's heatmap model.
 
+    ``root_solver`` chooses the closed form the refiner starts from (and BMC's ``'closed_form'`` placement uses):
+    ``'closed_form'`` is Iqbal et al.'s (the codec's), which makes the reference bone (joints 9 -> 10) exactly 1
+    long; ``'bones'`` pools the same quadratic over all 20 bones with expected lengths ``bone_lengths``
+    (:func:`bmc_mmpose.geometry.zroot_bones.zroot_from_bones`, clamped to the codec's ``zroot_range``). The first
+    is exact for exact 2.5D values but turns a small ``z_r`` error of joints 9 / 10 into a large root error when
+    that bone points towards the camera (and with it a wrong size of the whole hand in x and y); the second
+    averages 20 bones and is off by the hand's deviation from the expected proportions instead
+    With ``'bones'`` the outputs named ``z_root_closed_form``
+    hold the pooled root.
+
     Logged metrics (not summed into the objective): ``mpjpe_2d`` (crop px, over labelled joints) and
     ``mpjpe_3d`` (mm, root-relative, over 3D-labelled samples).
 
@@ -107,6 +119,10 @@ class Hand25DHead(BaseHead):
         loss_heatmap (dict, optional): config of a dense loss on the heatmap logits, called as
             ``loss_heatmap(logits (B, J, h, w), uv (B, J, 2) crop px, input_size, keypoint_weights (B, J))``;
             needs a read-out with ``forward_with_heatmaps``. None for none.
+        root_solver (str): ``'closed_form'`` (Iqbal et al., the paper) or ``'bones'``, see below.
+        bone_lengths (Sequence[float], optional): 20 expected bone lengths (reference-bone units,
+            ``BONE_CHILDREN`` order) for ``root_solver='bones'``; default: the midpoints of the BMC loss's
+            bone-length limits when a BMC loss is configured, else the kinematic template's lengths.
         default_ref_bone_length (float): mm; metric output for samples whose ``ref_bone_length`` is unknown (0).
         init_cfg (dict, optional): mmengine init config (layers are already initialised in their constructors).
     """
@@ -129,11 +145,15 @@ class Hand25DHead(BaseHead):
                  bmc_root_depth: str = 'refined',
                  bone_direction_loss: OptConfigType = None,
                  loss_heatmap: OptConfigType = None,
+                 root_solver: str = 'closed_form',
+                 bone_lengths: Optional[Sequence[float]] = None,
                  default_ref_bone_length: float = DEFAULT_REF_BONE_LENGTH_MM,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
         if loss_2d_unit not in ('normalized', 'pixel'):
             raise ValueError(f"Hand25DHead: loss_2d_unit must be 'normalized' or 'pixel', got {loss_2d_unit!r}")
+        if root_solver not in ('closed_form', 'bones'):
+            raise ValueError(f"Hand25DHead: root_solver must be 'closed_form' or 'bones', got {root_solver!r}")
         if bmc_root_depth not in ('refined', 'refined_detached', 'closed_form'):
             raise ValueError("Hand25DHead: bmc_root_depth must be 'refined', 'refined_detached' or 'closed_form', got "
                              f'{bmc_root_depth!r}')
@@ -176,6 +196,18 @@ class Hand25DHead(BaseHead):
         if self.loss_heatmap is not None and not hasattr(self.readout, 'forward_with_heatmaps'):
             raise ValueError(f'Hand25DHead: loss_heatmap needs a read-out with heatmaps (HeatmapReadout2p5D), got '
                              f'{type(self.readout).__name__}')
+        self.root_solver = root_solver
+        if bone_lengths is None:
+            if self.loss_bmc is not None and hasattr(self.loss_bmc, 'bone_length_min'):
+                lengths = 0.5 * (self.loss_bmc.bone_length_min + self.loss_bmc.bone_length_max)
+            else:
+                lengths = torch.tensor(TEMPLATE_BONE_LENGTHS)
+        else:
+            lengths = torch.as_tensor(list(bone_lengths), dtype=torch.float32)
+        if lengths.shape != (NUM_BONES, ) or not bool((lengths > 0).all()):
+            raise ValueError(f'{type(self).__name__}: bone_lengths must be {NUM_BONES} positive lengths, got '
+                             f'{lengths.tolist()}')
+        self.register_buffer('expected_bone_lengths', lengths.detach().float().clone(), persistent=False)
         self._register_load_state_dict_pre_hook(self._rename_legacy_keys)
 
     def _rename_legacy_keys(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
@@ -218,8 +250,11 @@ class Hand25DHead(BaseHead):
         return z_r - z_r[:, root:root + 1]
 
     def closed_form_root(self, uv: Tensor, z_r: Tensor, K: Tensor) -> Tensor:
-        """Closed-form root depth ``(B,)`` (reference-bone units) the refiner starts from: the codec's."""
-        return self.decoder.closed_form_root(uv, z_r, K)
+        """Closed-form root depth ``(B,)`` (reference-bone units) the refiner starts from: the codec's two-joint
+        closed form, or with ``root_solver='bones'`` the root pooled over all 20 bones."""
+        if self.root_solver == 'closed_form':
+            return self.decoder.closed_form_root(uv, z_r, K)
+        return zroot_from_bones(uv, z_r, K, self.expected_bone_lengths.to(uv), depth_range=self.decoder.zroot_range)
 
     def lift(self, uv: Tensor, z_r: Tensor, K: Tensor) -> Dict[str, Tensor]:
         """Root depth (closed form, then refined) and scale-normalised 3D joints in the crop camera frame.

@@ -330,3 +330,27 @@ def test_heatmap_loss_on_the_latent_heatmaps():
 def test_heatmap_loss_needs_a_heatmap_readout():
     with pytest.raises(ValueError, match='HeatmapReadout2p5D'):
         _head(readout=_readout('regression'), loss_heatmap=dict(type='HeatmapDistributionLoss'))
+
+
+def test_root_solver_bones_pools_all_bones():
+    """root_solver='bones': the refiner starts from the root pooled over all 20 bones; with the hand's own bone
+    lengths it is the true root depth even when the reference bone's z_r is off (the two-joint form is not)."""
+    from bmc_mmpose.geometry.bones import bone_lengths as lengths_of
+    from bmc_mmpose.geometry.zroot import relative_depths
+    with pytest.raises(ValueError, match='root_solver'):
+        _head(root_solver='pooled')
+    _, samples, truths = make_hand_batch(1, has_3d=[True])
+    uv, z_r = ground_truth_25d(truths)
+    labels = samples[0].gt_instance_labels
+    joints, ref, K = labels.keypoints_3d.double(), labels.ref_bone_length.double(), labels.cam_K.double()
+    own = lengths_of(joints / ref[:, None, None])[0]
+    head = _head(root_solver='bones', bone_lengths=own.tolist(), zroot_refiner=None).double()
+    _, zroot_true = relative_depths(joints, ref)
+    z_r_off = z_r.double().clone()
+    z_r_off[:, 10] += 0.1  # 0.1 reference-bone lengths on the reference bone's child
+    two_joint = head.decoder.closed_form_root(uv.double(), z_r_off, K)
+    pooled = head.closed_form_root(uv.double(), z_r.double(), K)
+    torch.testing.assert_close(pooled, zroot_true, rtol=1e-4, atol=0)
+    pooled_off = head.closed_form_root(uv.double(), z_r_off, K)
+    assert (pooled_off - zroot_true).abs() < (two_joint - zroot_true).abs()
+    assert _head().root_solver == 'closed_form'  # the paper's default
