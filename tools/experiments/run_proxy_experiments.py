@@ -52,6 +52,8 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_root_detached', 'Not in the paper: + L_BMC without gradient into the root depth'),
     ('a3d_b2d_bmc_box', 'Tab. 5: + L_BMC, independent (box) angle limits'),
     ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
+    ('a3d_b2d_root_bones', 'Not in the paper: 3D_A + 2D_B, root pooled over all bones'),
+    ('a3d_b2d_bmc_root_bones', 'Not in the paper: + L_BMC, root pooled over all bones'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
     ('a3d_b3d', 'Tab. 2: 3D_A + 3D_B (upper bound)'),

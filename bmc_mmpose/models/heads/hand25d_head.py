@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -120,9 +120,10 @@ class Hand25DHead(BaseHead):
             ``loss_heatmap(logits (B, J, h, w), uv (B, J, 2) crop px, input_size, keypoint_weights (B, J))``;
             needs a read-out with ``forward_with_heatmaps``. None for none.
         root_solver (str): ``'closed_form'`` (Iqbal et al., the paper) or ``'bones'``, see below.
-        bone_lengths (Sequence[float], optional): 20 expected bone lengths (reference-bone units,
-            ``BONE_CHILDREN`` order) for ``root_solver='bones'``; default: the midpoints of the BMC loss's
-            bone-length limits when a BMC loss is configured, else the kinematic template's lengths.
+        bone_lengths (Sequence[float] | str, optional): 20 expected bone lengths (reference-bone units,
+            ``BONE_CHILDREN`` order) for ``root_solver='bones'``, or ``'template'`` for the kinematic template's
+            lengths; default (None): the midpoints of the BMC loss's bone-length limits when a BMC loss is
+            configured, else the template's.
         default_ref_bone_length (float): mm; metric output for samples whose ``ref_bone_length`` is unknown (0).
         init_cfg (dict, optional): mmengine init config (layers are already initialised in their constructors).
     """
@@ -146,7 +147,7 @@ class Hand25DHead(BaseHead):
                  bone_direction_loss: OptConfigType = None,
                  loss_heatmap: OptConfigType = None,
                  root_solver: str = 'closed_form',
-                 bone_lengths: Optional[Sequence[float]] = None,
+                 bone_lengths: Optional[Union[Sequence[float], str]] = None,
                  default_ref_bone_length: float = DEFAULT_REF_BONE_LENGTH_MM,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
@@ -197,7 +198,9 @@ class Hand25DHead(BaseHead):
             raise ValueError(f'Hand25DHead: loss_heatmap needs a read-out with heatmaps (HeatmapReadout2p5D), got '
                              f'{type(self.readout).__name__}')
         self.root_solver = root_solver
-        if bone_lengths is None:
+        if isinstance(bone_lengths, str) and bone_lengths == 'template':
+            lengths = torch.tensor(TEMPLATE_BONE_LENGTHS)
+        elif bone_lengths is None:
             if self.loss_bmc is not None and hasattr(self.loss_bmc, 'bone_length_min'):
                 lengths = 0.5 * (self.loss_bmc.bone_length_min + self.loss_bmc.bone_length_max)
             else:
