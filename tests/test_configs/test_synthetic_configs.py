@@ -140,3 +140,22 @@ def test_proxy_runner_writes_every_seed_as_json(tmp_path):
     (row_dir / 'a3d_b2d.py').write_text('randomness = dict(seed=7)\ntrain_cfg = dict(max_iters=1000)\n')
     record = runner.collect_records(str(tmp_path / 'single'))[0]
     assert (record['seed'], record['max_iters'], record['columns']['3D mm']) == (7, 1000, 70.0)
+
+
+@pytest.mark.parametrize('name', sorted(p.stem for p in (REPO / 'configs' / 'synthetic' / 'candidates').glob('*.py')))
+def test_candidate_config_builds(name):
+    """Each model candidate trains on both domains' 3D labels with its own model and the proxy's evaluation."""
+    cfg = _load(REPO / 'configs' / 'synthetic' / 'candidates' / f'{name}.py')
+    head = MODELS.build(cfg.model).head
+    assert cfg.train_dataloader.dataset.datasets[1].supervision == '3d' and head.loss_bmc is None
+    # the dense heatmap loss needs heatmaps: on for the heatmap read-outs, off for the regression one
+    assert (head.loss_heatmap is not None) == (type(head.readout).__name__ == 'HeatmapReadout2p5D')
+
+
+def test_root_bones_rows_differ_only_in_the_root_solver():
+    for name in ('a3d_b2d', 'a3d_b2d_bmc'):
+        base = _load(PROXY_DIR / f'{name}.py')
+        bones = _load(PROXY_DIR / f'{name}_root_bones.py' if name == 'a3d_b2d' else PROXY_DIR / 'a3d_b2d_bmc_root_bones.py')
+        assert bones.model.head.pop('root_solver') == 'bones' and bones.model.head.pop('bone_lengths') == 'template'
+        assert bones.model == base.model and bones.train_dataloader == base.train_dataloader
+        assert bones.train_cfg == base.train_cfg

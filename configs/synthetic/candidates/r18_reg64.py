@@ -8,7 +8,7 @@ _base_ = ['../proxy/a3d_b3d.py']
 
 model = dict(
     backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
-    head=dict(in_channels=512, readout=dict(_delete_=True, type='RegressionReadout2p5D')))
+    head=dict(in_channels=512, readout=dict(_delete_=True, type='RegressionReadout2p5D'), loss_heatmap=None))
 
 max_iters = 800
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
