@@ -290,7 +290,7 @@ def main():
                         '(with its own --work-dir)')
     parser.add_argument('--from-checkpoint', nargs='+', default=[], metavar='ROW=CHECKPOINT',
                         help='test these rows with a checkpoint trained elsewhere instead of training them, e.g. '
-                        'a3d_b2d_bmc=work_dirs/main_job/iter_2000.pth (the main job trains the same config)')
+                        'a3d_b2d_bmc=work_dirs/other/a3d_b2d_bmc/iter_3000.pth (the table marks such rows)')
     parser.add_argument('--gap', type=float, default=1.0,
                         help='domain gap in [0, 1] of the generated data (not 1: needs its own --data-dir)')
     parser.add_argument('--data-dir', default=DATA_DIR,
