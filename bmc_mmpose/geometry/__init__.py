@@ -1,15 +1,15 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Pure, batched torch geometry of the hand (no registry)."""
 from .angles import (hand_joint_angles, joint_angles_and_frames, local_angles, local_direction_from_angles,
-                     rotation_from_angles, to_local)
+                     rotation_from_angles)
 from .camera import affine_to_homogeneous, back_project, normalized_rays, project
 from .bones import (bone_lengths, bone_vectors, interval_loss, interval_violation, safe_atan2, safe_norm,
                     safe_normalize, vector_angle)
 from .hulls import (angular_l1_distance, box_loss, hull_distance, hull_loss, hull_loss_and_inside,
                     nearest_points_on_hulls, points_in_boxes, points_in_hulls)
 from .kinematics import forward_kinematics, template_bone_lengths, template_hand, template_root_bones
-from .palm import (first_layer_frames, first_layer_x_axes, frames_from_axes, palm_curvature, root_bone_angles,
-                   root_bone_normals, root_bones, root_edge_normals)
+from .frames import first_layer_frames, first_layer_x_axes, frames_from_axes, to_local
+from .palm import palm_curvature, root_bone_angles, root_bone_normals, root_bones, root_edge_normals
 from .zroot import reconstruct_joints_3d, relative_depths, zroot_closed_form
 from .skeleton import (ANGLE_BONES, BONE_CHILDREN, BONE_LAYERS, BONE_PARENTS, FINGERS, FREIHAND_TO_MANO,
                        FREIHAND_TO_RHD, JOINT_NAMES, MANO_TO_FREIHAND, NUM_BONES, NUM_JOINTS, PARENTS, REF_BONE,

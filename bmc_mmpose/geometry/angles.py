@@ -3,7 +3,7 @@
 
 Frames. A frame ``F`` is a ``(3, 3)`` matrix whose columns are the world coordinates of its axes ``x, y, z``;
 a world vector ``v`` has local coordinates ``v^F = F^T v``. The five first-layer frames come from the palm
-(:func:`~bmc_mmpose.geometry.palm.first_layer_frames`, Eq. 4): ``z`` along the finger's root bone, ``x`` towards
+(:func:`~bmc_mmpose.geometry.frames.first_layer_frames`, Eq. 4): ``z`` along the finger's root bone, ``x`` towards
 the palm side, ``y = norm(z x x)`` (towards the thumb side for a right hand).
 
 Angles (Eq. 5 with the octant rule of supp. Eq. 2). For a bone with unit local direction ``d = (d_x, d_y, d_z)``:
@@ -41,7 +41,7 @@ import torch
 from torch import Tensor
 
 from .bones import DEFAULT_EPS, bone_vectors, safe_atan2, safe_normalize
-from .palm import first_layer_frames
+from .frames import first_layer_frames, to_local
 from .skeleton import BONE_LAYERS, ROOT_BONES
 
 #: Floor of the xz-projection length in the abduction atan2 (abduction error at most ~1e-12 rad).
@@ -84,11 +84,6 @@ def rotation_from_angles(angles: Tensor) -> Tensor:
         torch.stack([-sin_f, -cos_f * sin_a, cos_f * cos_a], dim=-1),
     ]
     return torch.stack(rows, dim=-2)
-
-
-def to_local(frames: Tensor, vectors: Tensor) -> Tensor:
-    """Local coordinates ``F^T v``: ``frames (..., 3, 3)``, ``vectors (..., 3) -> (..., 3)``."""
-    return (frames * vectors.unsqueeze(-1)).sum(dim=-2)
 
 
 def joint_angles_and_frames(joints: Tensor, eps: float = DEFAULT_EPS) -> Tuple[Tensor, Tensor]:

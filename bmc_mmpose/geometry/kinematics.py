@@ -14,7 +14,7 @@ from torch import Tensor
 
 from .angles import local_direction_from_angles, rotation_from_angles
 from .bones import safe_normalize
-from .palm import first_layer_frames
+from .frames import first_layer_frames
 from .skeleton import BONE_LAYERS, NUM_JOINTS, PARENTS, ROOT_BONES
 
 #: A right hand with a flat-ish palm in scale-normalised units (bone 9 -> 10 has length 1), camera-agnostic

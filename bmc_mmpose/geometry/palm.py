@@ -1,5 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-"""Palm geometry of Spurr et al. 2020, Sec. 3.1 "Root bones" (Eqs. 1-3) and the first-layer frames (Eq. 4).
+"""Palm geometry of Spurr et al. 2020, Sec. 3.1 "Root bones" (Eqs. 1-3).
 
 The paper's root bones ``b_1..b_5`` (thumb..little) are our bones ``ROOT_BONES`` (wrist -> finger base). Its
 1-based indices ``i`` map to 0-based positions ``i - 1`` of the tensors below:
@@ -11,8 +11,8 @@ The paper's root bones ``b_1..b_5`` (thumb..little) are our bones ``ROOT_BONES``
   in 1 / (unit of the joints); 0 for a flat palm, positive for an arched one (thumb and little finger towards
   the palm).
 * ``phi_i = alpha(b_i, b_{i+1})`` (Eq. 3): ``root_bone_angles -> (..., 4)`` radians.
-* Eq. 4: the x-axes of the first-layer frames, ``-n_1, -n_2, -norm(n_3 + n_2), -norm(n_4 + n_3), -n_4``
-  for thumb..little (pointing to the palm side), and ``first_layer_frames``.
+
+The first-layer frames built from these normals (Eq. 4) are in :mod:`bmc_mmpose.geometry.frames`.
 """
 import torch
 from torch import Tensor
@@ -69,51 +69,3 @@ def palm_curvature(roots: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
 def root_bone_angles(roots: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
     """Angular distances ``phi_i = alpha(b_i, b_{i+1})`` of neighbouring root bones (Eq. 3), ``(..., 4)`` rad."""
     return vector_angle(roots[..., :-1, :], roots[..., 1:, :], eps)
-
-
-def first_layer_x_axes(normals: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
-    """x-axes of the first-layer frames with the exact case split of Eq. 4, ``(..., 4, 3) -> (..., 5, 3)``.
-
-    Finger p (1-based) gets ``-n_p`` for p in {1, 2}, ``-norm(n_p + n_{p-1})`` for p in {3, 4} and ``-n_4`` for
-    p = 5. Each is orthogonal to its finger's root bone by construction (it is a combination of normals of
-    planes containing that bone).
-    """
-    n1, n2, n3, n4 = normals.unbind(dim=-2)
-    x3 = safe_normalize(n3 + n2, eps)
-    x4 = safe_normalize(n4 + n3, eps)
-    return -torch.stack([n1, n2, x3, x4, n4], dim=-2)
-
-
-def frames_from_axes(x_axes: Tensor, z_axes: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
-    """Right-handed frames ``[x, y, z]`` (as matrix columns) with ``z = norm(z_axes)`` and ``y = norm(z x x)``.
-
-    ``x`` is re-orthogonalised against ``z`` (Gram-Schmidt) so that the frame stays orthonormal under noise; for
-    the paper's Eq. 4 axes, which are orthogonal to ``z`` already, this changes nothing.
-
-    Args:
-        x_axes, z_axes: ``(..., 3)``.
-
-    Returns:
-        ``(..., 3, 3)`` with columns x, y, z (world coordinates of the local axes). Degenerate input gives
-        zero columns, never NaN.
-    """
-    z = safe_normalize(z_axes, eps)
-    x_unit = safe_normalize(x_axes, eps)
-    x = safe_normalize(x_unit - (x_unit * z).sum(dim=-1, keepdim=True) * z, eps)
-    y = safe_normalize(torch.cross(z, x, dim=-1), eps)
-    return torch.stack([x, y, z], dim=-1)
-
-
-def first_layer_frames(roots: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
-    """Frames ``F_i`` of the five first-layer finger bones (PIP bones), thumb..little, Sec. 3.1 / Eq. 4.
-
-    ``z_i = norm(b_{p(i)})`` (the finger's root bone), ``x_i`` from Eq. 4, ``y_i = norm(z_i x x_i)``.
-
-    Args:
-        roots: ``(..., 5, 3)`` root bones thumb..little.
-
-    Returns:
-        ``(..., 5, 3, 3)``, columns x, y, z.
-    """
-    x_axes = first_layer_x_axes(root_bone_normals(roots, eps), eps)
-    return frames_from_axes(x_axes, roots, eps)
