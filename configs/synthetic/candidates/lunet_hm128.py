@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Model candidate (see ./r18_reg64.py): ./lunet_hm64.py (the main job's model) at 128 px input (the paper's crop
-# size): 32 x 32 heatmaps, 4x the FLOPs.
-_base_ = ['./lunet_hm64.py']
+# Model candidate (see ./r18_reg64.py): the main job's model as trained by ../proxy/a3d_b3d.py, at 128 px input
+# (the paper's crop size): 32 x 32 heatmaps, 4x the FLOPs.
+_base_ = ['../proxy/a3d_b3d.py']
 
 input_size = (128, 128)
 model = dict(head=dict(input_size=input_size))
