@@ -1,10 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """Flexion / abduction joint angles of Spurr et al. 2020, Sec. 3.1 (Eqs. 4-6) and supplementary Eq. 2.
 
-Frames. A frame ``F`` is a ``(3, 3)`` matrix whose columns are the world coordinates of its axes ``x, y, z``;
-a world vector ``v`` has local coordinates ``v^F = F^T v``. The five first-layer frames come from the palm
-(:func:`~bmc_mmpose.geometry.frames.first_layer_frames`, Eq. 4): ``z`` along the finger's root bone, ``x`` towards
-the palm side, ``y = norm(z x x)`` (towards the thumb side for a right hand).
+Frames (the convention and the five first-layer frames of Eq. 4): :mod:`bmc_mmpose.geometry.frames`.
 
 Angles (Eq. 5 with the octant rule of supp. Eq. 2). For a bone with unit local direction ``d = (d_x, d_y, d_z)``:
 
