@@ -232,19 +232,23 @@ class Hand25DHead(BaseHead):
         Returns:
             tuple[Tensor, Tensor]: ``uv`` ``(B, J, 2)`` crop pixels and ``z_r`` ``(B, J)`` reference-bone units.
         """
+        x = self.selected_features(feats)
+        uv, z_r = self.readout(x)
+        return uv, self.center_on_root(z_r)
+
+    def selected_features(self, feats: Tuple[Tensor]) -> Tensor:
+        """``feats[feature_index]``, checked to be a ``(B, in_channels, h, w)`` map."""
         x = feats[self.feature_index]
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f'Hand25DHead: expected a (B, {self.in_channels}, h, w) feature map at '
                              f'feats[{self.feature_index}], got {tuple(x.shape)}; set head.in_channels to the '
                              'backbone output channels (ResNet-50 2048, ResNet-18 512, MobileNetV2 1280, '
                              'HRNet-w32 32)')
-        uv, z_r = self.readout(x)
-        return uv, self.center_on_root(z_r)
+        return x
 
     def forward_with_heatmaps(self, feats: Tuple[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
         """As :meth:`forward`, plus the read-out's 2D heatmap logits ``(B, J, h, w)`` (heatmap read-outs only)."""
-        x = feats[self.feature_index]
-        uv, z_r, logits = self.readout.forward_with_heatmaps(x)
+        uv, z_r, logits = self.readout.forward_with_heatmaps(self.selected_features(feats))
         return uv, self.center_on_root(z_r), logits
 
     def center_on_root(self, z_r: Tensor) -> Tensor:
