@@ -22,6 +22,8 @@ from bmc_mmpose.geometry.camera_numpy import normalized_rays, reference_bone_len
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = 'configs/synthetic/lifting'
 TEST_SEED = 12345
+#: seed of a validation split of B (same size and input model as the test split), for choosing test-time settings
+VALIDATION_SEED = 54321
 NOISE_CHOICES = ('exact', '2', '5', '10', 'det')
 #: simulate_detections settings of the ``det`` input (noise 2 % of the hand size, 5 % outliers, 5 % dropped)
 DETECTOR = dict(noise_std=0.02, noise_unit='hand', outlier_prob=0.05, drop_prob=0.05)
@@ -73,15 +75,16 @@ class ProxyData:
     """Training hands of A and B (fixed), B's fixed 2D, the test split and the BMC limits of one seed / noise."""
 
     def __init__(self, seed: int, noise: str, num_a: int, num_b: int, num_test: int, gap: float = 1.0,
-                 a_poses=None, cache_dir: Optional[str] = None):
+                 a_poses=None, cache_dir: Optional[str] = None, test_seed: int = TEST_SEED):
         from bmc_mmpose.synthetic.keypoint_sampler import sample_keypoint_hands
         self.noise = noise
         self.a = sample_keypoint_hands(seed, num_a, 'a', poses=a_poses)
         self.b = sample_keypoint_hands(seed, num_b, 'b', gap=gap)
-        self.test = sample_keypoint_hands(TEST_SEED, num_test, 'b', gap=gap)
+        # the evaluation split: TEST_SEED, or VALIDATION_SEED for choosing settings without the test split
+        self.test = sample_keypoint_hands(test_seed, num_test, 'b', gap=gap)
         rng = np.random.default_rng([seed, 7])
         self.b_input, self.b_conf = corrupt_2d(rng, self.b['keypoints_2d'], noise)
-        test_rng = np.random.default_rng([TEST_SEED, 7, NOISE_CHOICES.index(noise)])
+        test_rng = np.random.default_rng([test_seed, 7, NOISE_CHOICES.index(noise)])
         self.test_input, self.test_conf = corrupt_2d(test_rng, self.test['keypoints_2d'], noise)
         self.limits = self._limits(seed, num_b, gap, cache_dir)
         # expected proportions for root_solver='bones': domain A's (source 3D) mean hand, the same for every row
@@ -103,8 +106,9 @@ class ProxyData:
 
 
 def training_batch(data: ProxyData, rng: np.random.Generator, batch_a: int, batch_b: int, b3d_count: int,
-                   use_b: bool):
-    """Inputs (N, J, 5) tensor and the one-sample label list of a mixed batch."""
+                   use_b: bool, b_pseudo_3d: Optional[np.ndarray] = None):
+    """Inputs (N, J, 5) tensor and the one-sample label list of a mixed batch; ``b_pseudo_3d`` (N_B, J, 3),
+    reference-bone units, are 3D labels of every B hand in place of B's (unused) true 3D."""
     ia = rng.integers(0, len(data.a['keypoints_2d']), batch_a)
     a_in, a_conf = corrupt_2d(rng, data.a['keypoints_2d'][ia], data.noise)
     parts = [dict(input=a_in, conf=a_conf, K=data.a['cam_K'][ia], kp=data.a['keypoints_2d'][ia],
@@ -112,12 +116,19 @@ def training_batch(data: ProxyData, rng: np.random.Generator, batch_a: int, batc
                   ref=data.a['ref_bone_length'][ia])]
     if use_b and batch_b > 0:
         ib = rng.integers(0, len(data.b['keypoints_2d']), batch_b)
-        has3d = (ib < b3d_count).astype(np.float32)
-        # 3D-labelled B hands are supervised like A's (exact 2D label); the others only with the 2D the user has
-        label_2d = np.where(has3d[:, None, None] > 0, data.b['keypoints_2d'][ib], data.b_input[ib])
-        weight = np.where(has3d[:, None] > 0, 1.0, data.b_conf[ib])
-        parts.append(dict(input=data.b_input[ib], conf=data.b_conf[ib], K=data.b['cam_K'][ib], kp=label_2d, w=weight,
-                          xyz=data.b['keypoints_3d'][ib], has3d=has3d, ref=data.b['ref_bone_length'][ib]))
+        if b_pseudo_3d is not None:
+            # pseudo-labelled B hands: the 2D the user has and the model's own BMC-refined 3D (reference-bone units)
+            parts.append(dict(input=data.b_input[ib], conf=data.b_conf[ib], K=data.b['cam_K'][ib],
+                              kp=data.b_input[ib], w=data.b_conf[ib], xyz=b_pseudo_3d[ib], has3d=np.ones(batch_b),
+                              ref=np.ones(batch_b)))
+        else:
+            has3d = (ib < b3d_count).astype(np.float32)
+            # 3D-labelled B hands are supervised like A's (exact 2D label); the others only with the 2D the user has
+            label_2d = np.where(has3d[:, None, None] > 0, data.b['keypoints_2d'][ib], data.b_input[ib])
+            weight = np.where(has3d[:, None] > 0, 1.0, data.b_conf[ib])
+            parts.append(dict(input=data.b_input[ib], conf=data.b_conf[ib], K=data.b['cam_K'][ib], kp=label_2d,
+                              w=weight, xyz=data.b['keypoints_3d'][ib], has3d=has3d,
+                              ref=data.b['ref_bone_length'][ib]))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     made = make_inputs(cat['input'], cat['conf'], cat['K'])
     labels = dict(keypoints_2d=cat['kp'], keypoint_weights=np.where(np.isfinite(cat['kp']).all(-1), cat['w'], 0.0),
@@ -143,9 +154,11 @@ def build_model(cfg, limits=None, bone_lengths: Optional[List[float]] = None):
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
     model_cfg = cfg.model.copy()
-    bmc_cfg = model_cfg['head'].get('loss_bmc')
-    if bmc_cfg is not None and limits is not None:
-        bmc_cfg['limits'] = limits.to_dict()
+    refine_cfg = (model_cfg.get('test_cfg') or {}).get('bmc_refine') or {}
+    pseudo_cfg = (cfg.get('lifting_proxy') or {}).get('pseudo_labels') or {}
+    for bmc_cfg in (model_cfg['head'].get('loss_bmc'), refine_cfg.get('loss'), pseudo_cfg.get('loss')):
+        if bmc_cfg is not None and limits is not None:
+            bmc_cfg['limits'] = limits.to_dict()
     head = model_cfg['head']
     if head.get('root_solver') == 'bones' and head.get('bone_lengths') is None and bone_lengths is not None:
         head['bone_lengths'] = bone_lengths
@@ -153,7 +166,29 @@ def build_model(cfg, limits=None, bone_lengths: Optional[List[float]] = None):
 
 
 def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0) -> float:
-    """Adam on the model's own loss; returns seconds."""
+    """Adam on the model's own loss; returns seconds.
+
+    With ``proxy_cfg['pseudo_labels']`` (``dict(rounds=1, **bmc_refine)``, not in the paper): after training,
+    the model lifts B's training hands from their 2D, each lifted hand is refined with L_BMC
+    (``Hand25DHead.refine_with_bmc``), and the model is trained again from its initial weights with these
+    hands as 3D labels (their 2D stays the 2D the user has); ``rounds`` times. B's true 3D is never read."""
+    pseudo_cfg = dict(proxy_cfg.get('pseudo_labels') or {})
+    rounds = int(pseudo_cfg.pop('rounds', 1)) if pseudo_cfg else 0
+    initial = {k: v.clone() for k, v in model.state_dict().items()} if rounds else None
+    seconds = _train_once(model, data, proxy_cfg, seed, log_every)
+    for _ in range(rounds):
+        start = time.time()
+        test_cfg = dict(model.test_cfg or {})
+        model.test_cfg = dict(test_cfg, bmc_refine=pseudo_cfg)
+        pseudo_3d = predict(model, data.b_input, data.b_conf, data.b['cam_K'])['joints_norm']
+        model.test_cfg = test_cfg
+        model.load_state_dict(initial)
+        seconds += time.time() - start + _train_once(model, data, proxy_cfg, seed, log_every, pseudo_3d)
+    return seconds
+
+
+def _train_once(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0,
+                b_pseudo_3d: Optional[np.ndarray] = None) -> float:
     torch.manual_seed(seed)
     rng = np.random.default_rng([seed, 11])
     optimizer = torch.optim.Adam(model.parameters(), lr=proxy_cfg['lr'])
@@ -164,7 +199,7 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
     start = time.time()
     for it in range(iters):
         inputs, samples = training_batch(data, rng, proxy_cfg['batch_a'], proxy_cfg['batch_b'], int(b3d),
-                                         proxy_cfg['use_b'])
+                                         proxy_cfg['use_b'], b_pseudo_3d)
         losses = model.loss(inputs, samples)
         loss = sum(v for k, v in losses.items() if k.startswith('loss'))
         if not torch.isfinite(loss):
@@ -182,12 +217,16 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
 @torch.no_grad()
 def predict(model, keypoints: np.ndarray, confidence: np.ndarray, cam_K: np.ndarray) -> Dict[str, np.ndarray]:
     """Predictions of N hands: ``joints_norm`` (N, J, 3) scale-normalised camera frame, ``uv`` (N, J, 2) original
-    px, ``z_r`` (N, J), ``z_root`` (N,), plus the crop ``inputs`` / ``K_crop`` used."""
+    px, ``z_r`` (N, J), ``z_root`` (N,), plus the crop ``inputs`` / ``K_crop`` used. A ``bmc_refine`` in the
+    model's ``test_cfg`` refines ``z_r`` (``Hand25DHead.refine_with_bmc``), as the model's ``predict`` does."""
     made = make_inputs(keypoints, confidence, cam_K)
     model.eval()
     inputs = torch.from_numpy(made['inputs'])
     uv, z_r = model.head.forward(model.extract_feat(inputs))
     K_crop = torch.from_numpy(made['K_crop']).float()
+    refine = (getattr(model, 'test_cfg', None) or {}).get('bmc_refine')
+    if refine:
+        uv, z_r = model.head.refine_with_bmc(uv, z_r, K_crop, **refine)
     lifted = model.head.lift(uv, z_r, K_crop)
     hom_inv = np.linalg.inv(made['hom'])
     uv_np = uv.double().numpy()

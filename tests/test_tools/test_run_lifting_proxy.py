@@ -75,3 +75,32 @@ def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
         assert type(model).__name__ == 'KeypointLifter' and model.head.root_solver in ('bones', 'closed_form')
         bmc = cfg.model.head.get('loss_bmc')
         assert (bmc is not None) == ('bmc' in row or row.endswith(('_bl', '_rb', '_a'))), row
+
+
+def test_rows_that_differ_only_in_test_cfg_share_one_training(runner, tmp_path):
+    """a3d_b2d_refine trains exactly as a3d_b2d: run alone or after a3d_b2d (sharing its weights) it gives the same
+    record, and the refinement changes the prediction of the same network."""
+    common = ['--seeds', '0', '--noise', 'exact', '--num-a', '300', '--num-b', '300', '--num-test', '40',
+              '--cache-dir', str(tmp_path), '--cfg-options', 'lifting_proxy.iters=5', 'lifting_proxy.batch_a=16',
+              'lifting_proxy.batch_b=16']
+    runner.main(['--rows', 'a3d_b2d_refine', '--out', str(tmp_path / 'alone.json')] + common)
+    runner.main(['--rows', 'a3d_b2d', 'a3d_b2d_refine', '--out', str(tmp_path / 'shared.json')] + common)
+    alone = json.loads((tmp_path / 'alone.json').read_text())['records'][0]
+    shared = {r['row']: r for r in json.loads((tmp_path / 'shared.json').read_text())['records']}
+    assert shared['a3d_b2d_refine']['err3d_mm'] == alone['err3d_mm']
+    assert shared['a3d_b2d_refine']['train_seconds'] == shared['a3d_b2d']['train_seconds']
+    assert shared['a3d_b2d_refine']['err3d_mm'] != shared['a3d_b2d']['err3d_mm']
+
+
+def test_pseudo_labels_never_read_b_true_3d(runner, tmp_path):
+    """The pseudo-label row trains twice on B's 2D and its own refined lifts: with B's true 3D and scale replaced
+    by NaN after the limits were computed, every loss stays finite (train raises on a non-finite loss)."""
+    from bmc_mmpose.utils.lifting_proxy import train
+    data = runner.ProxyData(0, 'exact', num_a=200, num_b=200, num_test=20, cache_dir=str(tmp_path))
+    data.b['keypoints_3d'][:] = np.nan
+    data.b['ref_bone_length'][:] = np.nan
+    cfg, _ = runner.load_row('a3d_b2d_pseudo', {'lifting_proxy.iters': 4, 'lifting_proxy.batch_a': 8,
+                                                'lifting_proxy.batch_b': 8, 'lifting_proxy.pseudo_labels.steps': 3})
+    model = runner.build_model(cfg, data.limits, data.bone_lengths)
+    assert train(model, data, dict(cfg.lifting_proxy), seed=0) > 0
+    assert not (model.test_cfg or {}).get('bmc_refine')  # the labelling refinement is not left in the model

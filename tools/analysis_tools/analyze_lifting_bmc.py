@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """What does BMC do to a keypoint lifter's predictions on domain B, and why? (the lifting proxy's diagnosis)
 
-Three parts, all on the lifting proxy's fixed test split of domain B (``tools/experiments/run_lifting_proxy.py``), BMC limits
+Four parts; the first three on the lifting proxy's fixed test split of domain B (``tools/experiments/run_lifting_proxy.py``), BMC limits
 computed from B's training 3D, exact or noisy 2D:
 
 ``minimum``  Is B's true hand a minimum of L_BMC *as it is applied* (joints placed from the 2.5D values with a root
@@ -19,6 +19,9 @@ computed from B's training 3D, exact or noisy 2D:
              hand (the effect of BMC through training), for several priors: A as configured (viewpoints up to the
              back of the hand), A without B's back views (palm tilted by at most 50 deg), 1000 A hands, a worse
              lifter (128 channels, 1 block, 300 iterations).
+``refine_sweep`` Settings of the test-time BMC refinement (``test_cfg.bmc_refine``: steps, learning rate, term
+             weights) applied to the prior row, measured on a *validation* split of B (``VALIDATION_SEED``, same size
+             and input model as the test split), so that choosing them does not touch the test split.
 
 Example::
 
@@ -272,10 +275,46 @@ def part_training(args, seed: int, save=None) -> Dict:
     return out
 
 
+REFINE_WEIGHTS = {'paper (BL 0.1, RB 0.1, A 0.01)': (0.1, 0.1, 0.01), 'BL + RB': (0.1, 0.1, 0.0),
+                  'A / 3': (0.1, 0.1, 0.0033), 'A x 3': (0.1, 0.1, 0.03), 'BL alone': (0.1, 0.0, 0.0)}
+
+
+def part_refine_sweep(args, seed: int, save=None) -> Dict:
+    """Test-time refinement settings (steps, lr, term weights) of the prior row, on B's *validation* split
+    (``VALIDATION_SEED``), so that the test split plays no part in choosing them."""
+    from bmc_mmpose.models.losses import BMCLoss
+    from bmc_mmpose.utils.lifting_proxy import VALIDATION_SEED
+    data = ProxyData(seed, args.noise, args.num_a, args.num_b, args.num_test, cache_dir=args.cache_dir,
+                     test_seed=VALIDATION_SEED)
+    evaluator = BMCLoss(limits=data.limits)
+    cfg, _ = load_row(args.prior_row)
+    torch.manual_seed(seed)
+    model = build_model(cfg, data.limits, data.bone_lengths)
+    train(model, data, dict(cfg.lifting_proxy), seed)
+    out = dict(prior_row=args.prior_row, split_seed=VALIDATION_SEED, none=evaluate(model, data, evaluator))
+    print(f'[refine-sweep] no refinement: 3D {out["none"]["err3d_mm"]:.2f} Z {out["none"]["errz_mm"]:.2f}', flush=True)
+    grid = [(name, steps, lr, uv_std) for name in args.refine_weights for steps in args.refine_steps
+            for lr in args.refine_lr for uv_std in args.refine_uv_std]
+    for name, steps, lr, uv_std in grid:
+        l_bl, l_rb, l_a = REFINE_WEIGHTS[name]
+        loss = dict(type='BMCLoss', limits=data.limits.to_dict(), lambda_bl=l_bl, lambda_rb=l_rb, lambda_a=l_a)
+        uv_std = None if uv_std <= 0 else uv_std
+        model.test_cfg = dict(bmc_refine=dict(steps=steps, lr=lr, loss=loss, uv_std=uv_std))
+        res = evaluate(model, data, evaluator)
+        label = f'{name} | steps {steps} | lr {lr:g} | uv_std {uv_std}'
+        out[label] = res
+        print(f'[refine-sweep] {label}: 2D {res["err2d_px"]:.2f} 3D {res["err3d_mm"]:.2f} Z {res["errz_mm"]:.2f}',
+              flush=True)
+        if save is not None:
+            save(out)
+    model.test_cfg = {}
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--parts', nargs='+', default=['minimum', 'descent', 'training'],
-                        choices=['minimum', 'descent', 'training'])
+                        choices=['minimum', 'descent', 'training', 'refine_sweep'])
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--noise', default='exact')
     parser.add_argument('--num-a', type=int, default=20000)
@@ -284,6 +323,11 @@ def main(argv=None):
     parser.add_argument('--sigma', type=float, nargs='+', default=[0.05, 0.2])
     parser.add_argument('--steps', type=int, default=300)
     parser.add_argument('--lr', type=float, default=0.01)
+    parser.add_argument('--refine-steps', type=int, nargs='+', default=[200, 600])
+    parser.add_argument('--refine-lr', type=float, nargs='+', default=[0.01, 0.03])
+    parser.add_argument('--refine-weights', nargs='+', default=list(REFINE_WEIGHTS), choices=list(REFINE_WEIGHTS))
+    parser.add_argument('--refine-uv-std', type=float, nargs='+', default=[0.0],
+                        help='crop px; 0 holds the 2D (uv_std=None)')
     parser.add_argument('--prior-row', default='a3d_b2d')
     parser.add_argument('--bmc-row', default='a3d_b2d_bmc')
     parser.add_argument('--bmc-placement', default=None, help="override the BMC row's head.bmc_root_depth")
@@ -329,6 +373,14 @@ def main(argv=None):
             save()
 
         part_training(args, args.seed, save_prior)
+    if 'refine_sweep' in args.parts:
+        key = f'refine_sweep_{args.noise}_seed{args.seed}'
+
+        def save_sweep(res):
+            report[key] = res
+            save()
+
+        part_refine_sweep(args, args.seed, save_sweep)
     print(f'[analyze-lifting-bmc] {time.time() - start:.0f} s, written to {args.out}')
 
 

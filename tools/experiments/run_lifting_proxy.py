@@ -66,12 +66,26 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_x100', 'not in the paper: + L_BMC, 100x the paper weights'),
     ('a3d_b2d_bmc_x1000', 'not in the paper: + L_BMC, 1000x the paper weights'),
     ('a3d_b2d_closed_form_root', 'not in the paper: 3D_A + 2D_B, two-joint closed-form root as refiner start'),
+    ('a3d_b2d_refine', 'not in the paper: 3D_A + 2D_B, test-time BMC refinement'),
+    ('a3d_b2d_bmc_x10_refine', 'not in the paper: + L_BMC 10x, test-time BMC refinement'),
+    ('a3d_b2d_pseudo', 'not in the paper: 3D_A + 2D_B, retrained on its BMC-refined lifts of B'),
+    ('a3d_b2d_pseudo_refine', 'not in the paper: the same, then test-time BMC refinement'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')
 TAB5_ROWS = ('a3d_b2d_bmc', 'a3d_b2d_bmc_b3d100', 'a3d_b2d_bmc_b3d1000', 'a3d_b3d_bmc')
 
 
-def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_cache: dict) -> dict:
+def training_key(cfg, seed: int, noise: str) -> str:
+    """What determines a row's trained network: its model without ``test_cfg``, its ``lifting_proxy``, seed, input."""
+    model = cfg.model.to_dict()
+    model.pop('test_cfg', None)
+    return json.dumps([model, cfg.lifting_proxy.to_dict(), seed, noise], sort_keys=True, default=str)
+
+
+def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_cache: dict,
+            trained_cache: Optional[dict] = None) -> dict:
+    """Train and evaluate one row. Rows that differ only in ``test_cfg`` (e.g. test-time refinement) share the
+    trained weights through ``trained_cache`` (training is deterministic per seed, so this only saves time)."""
     from bmc_mmpose.models.losses import BMCLoss
     cfg, path = load_row(row, args.cfg_options)
     proxy = dict(cfg.lifting_proxy)
@@ -85,10 +99,18 @@ def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_ca
         bmc_eval_cache[seed] = BMCLoss(limits=data.limits)
     torch.manual_seed(seed)
     model = build_model(cfg, data.limits, data.bone_lengths)
-    seconds = train(model, data, proxy, seed, log_every=args.log_every)
+    key = training_key(cfg, seed, noise)
+    if trained_cache is not None and key in trained_cache:
+        state, seconds = trained_cache[key]
+        model.load_state_dict(state)
+    else:
+        seconds = train(model, data, proxy, seed, log_every=args.log_every)
+        if trained_cache is not None:
+            trained_cache[key] = ({k: v.clone() for k, v in model.state_dict().items()}, seconds)
+    start = time.time()
     metrics = evaluate(model, data, bmc_eval_cache[seed])
     return OrderedDict(row=row, name=ROWS.get(row, row), config=osp.relpath(path, REPO), seed=seed, noise=noise,
-                       **metrics, train_seconds=round(seconds, 1))
+                       **metrics, train_seconds=round(seconds, 1), eval_seconds=round(time.time() - start, 1))
 
 
 COLUMNS = OrderedDict([('2D px', 'err2d_px'), ('Z mm', 'errz_mm'), ('3D mm', 'err3d_mm'),
@@ -180,7 +202,7 @@ def main(argv=None):
     done = {(r['row'], r['seed'], r['noise']) for r in records}
     machine = f'{platform.machine()} {platform.processor() or ""} {os.cpu_count()} cores, torch {torch.__version__}, ' \
               f'{torch.get_num_threads()} thread(s)'
-    data_cache, bmc_cache = {}, {}
+    data_cache, bmc_cache, trained_cache = {}, {}, {}
     flat = {}
     start = time.time()
     for noise in args.noise:
@@ -188,7 +210,7 @@ def main(argv=None):
             for row in args.rows:
                 if (row, seed, noise) in done:
                     continue
-                rec = run_one(row, seed, noise, args, data_cache, bmc_cache)
+                rec = run_one(row, seed, noise, args, data_cache, bmc_cache, trained_cache)
                 rec['machine'] = machine
                 rec['date'] = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
                 rec['cfg_options'] = args.cfg_options

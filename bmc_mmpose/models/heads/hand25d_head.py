@@ -23,6 +23,9 @@ from bmc_mmpose.geometry.zroot_bones import zroot_from_bones
 #: per test sample (``evaluation_scale.json``), so the default only matters for images of unknown hands.
 DEFAULT_REF_BONE_LENGTH_MM = 40.0
 
+#: Arguments of :meth:`Hand25DHead.refine_with_bmc` accepted in ``test_cfg.bmc_refine`` and their defaults.
+BMC_REFINE_DEFAULTS = dict(steps=200, lr=0.01, loss=None, uv_std=None)
+
 
 @MODELS.register_module()
 class Hand25DHead(BaseHead):
@@ -365,7 +368,8 @@ class Hand25DHead(BaseHead):
                         feats: Features,
                         K: Tensor,
                         ref_bone_length: Optional[Tensor] = None,
-                        with_joint_angles: bool = False) -> Dict[str, Tensor]:
+                        with_joint_angles: bool = False,
+                        bmc_refine: Optional[dict] = None) -> Dict[str, Tensor]:
         """Batched prediction in the crop frame, as tensors (no per-sample work, no numpy, no host sync).
 
         Args:
@@ -374,6 +378,8 @@ class Hand25DHead(BaseHead):
             ref_bone_length (Tensor, optional): ``(B,)`` reference-bone length in mm, ``<= 0`` where unknown;
                 ``None`` means unknown for every sample (``default_ref_bone_length`` scales the metric output).
             with_joint_angles (bool): also compute the 15 (flexion, abduction) pairs, radians.
+            bmc_refine (dict, optional): test-time BMC refinement (:meth:`refine_with_bmc` arguments ``steps``,
+                ``lr``, ``loss``, ``uv_std``); None for none.
 
         Returns:
             dict[str, Tensor]: ``keypoints_crop`` (B, J, 2) crop px, ``z_r`` (B, J), ``z_root`` (B,) refined and
@@ -382,6 +388,8 @@ class Hand25DHead(BaseHead):
             (B,) mm, and ``joint_angles`` (B, 15, 2) radians when asked.
         """
         uv, z_r = self.forward(feats)
+        if bmc_refine:
+            uv, z_r = self.refine_with_bmc(uv, z_r, K.to(uv), **bmc_refine)
         lifted = self.lift(uv, z_r, K.to(uv))
         default = torch.full_like(lifted['z_root'], self.default_ref_bone_length)
         scale = default if ref_bone_length is None else torch.where(ref_bone_length.to(uv) > 0,
@@ -421,7 +429,9 @@ class Hand25DHead(BaseHead):
             feats (tuple[Tensor]): backbone features.
             batch_data_samples (list[PoseDataSample]): with ``metainfo['cam_K']`` (3, 3) crop intrinsics and
                 ``metainfo['ref_bone_length']`` (mm, 0 or absent if unknown).
-            test_cfg (dict): ``flip_test`` must be falsy; ``output_joint_angles=True`` adds ``joint_angles``.
+            test_cfg (dict): ``flip_test`` must be falsy; ``output_joint_angles=True`` adds ``joint_angles``;
+                ``bmc_refine=dict(steps=200, lr=0.01, loss=None, uv_std=None)`` refines each hand with L_BMC
+                (:meth:`refine_with_bmc`; not in the paper).
 
         Returns:
             list[InstanceData]: per sample (numpy, one instance): ``keypoints`` (1, J, 2) crop px (the estimator
@@ -435,7 +445,8 @@ class Hand25DHead(BaseHead):
         self.check_test_cfg(test_cfg)
         K, ref = self.batch_camera_inputs(batch_data_samples)
         outputs = self.predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
-                                       with_joint_angles=bool(test_cfg.get('output_joint_angles', False)))
+                                       with_joint_angles=bool(test_cfg.get('output_joint_angles', False)),
+                                       bmc_refine=test_cfg.get('bmc_refine'))
         return self.split_outputs(self.outputs_to_numpy(outputs))
 
     @staticmethod
@@ -443,6 +454,92 @@ class Hand25DHead(BaseHead):
         if test_cfg.get('flip_test', False):
             raise ValueError('Hand25DHead: flip_test=True is not supported (a flipped right hand is a left hand); '
                              'set model.test_cfg.flip_test=False')
+        refine = test_cfg.get('bmc_refine')
+        if refine:
+            unknown = set(refine) - set(BMC_REFINE_DEFAULTS)
+            if unknown:
+                raise ValueError(f'test_cfg.bmc_refine: unknown keys {sorted(unknown)}; expected a subset of '
+                                 f'{sorted(BMC_REFINE_DEFAULTS)}')
+
+    def refine_with_bmc(self, uv: Tensor, z_r: Tensor, K: Tensor, steps: int = BMC_REFINE_DEFAULTS['steps'],
+                        lr: float = BMC_REFINE_DEFAULTS['lr'], loss: OptConfigType = None,
+                        uv_std: Optional[float] = BMC_REFINE_DEFAULTS['uv_std']) -> Tuple[Tensor, Tensor]:
+        """Test-time BMC refinement (not in the paper, which uses BMC only as a training loss): ``steps`` Adam
+        steps on each hand's own L_BMC over its relative depths ``z_r`` and, with ``uv_std``, its 2D.
+
+        The joints BMC reads are placed as in training with ``bmc_root_depth='refined'``: the refiner's root
+        depth of the current ``(uv, z_r)``, recomputed every step without gradient. The objective is summed over
+        hands and Adam scales each element on its own, so every hand is refined independently of the batch; with
+        the 2D held, also independently of the loss's overall scale (only the ratios of its term weights matter).
+
+        With ``uv_std`` (crop px, the expected error of the input 2D) the 2D moves too, as ``uv + uv_std * d``
+        with a Gaussian prior ``|d|^2 / 2`` per joint (mean over joints) added to L_BMC: BMC may then move a noisy
+        joint where its bones and angles become plausible, at a cost that grows with the distance in units of
+        the expected 2D error. The balance with L_BMC then depends on the loss's weights.
+
+        Works under ``no_grad`` and ``inference_mode`` (gradients are enabled locally; the model's parameters are
+        not touched).
+
+        Args:
+            uv (Tensor): ``(B, J, 2)`` crop pixels (held fixed unless ``uv_std``).
+            z_r (Tensor): ``(B, J)`` starting relative depths (reference-bone units).
+            K (Tensor): ``(B, 3, 3)`` crop intrinsics.
+            steps (int): Adam steps (> 0).
+            lr (float): Adam learning rate (> 0): reference-bone units per step for ``z_r``, ``uv_std`` pixels
+                per step for the 2D.
+            loss (dict, optional): config of the per-hand loss (a module with ``terms(joints)['loss']`` of
+                shape ``(B,)``, e.g. ``dict(type='BMCLoss', limits=...)``); None uses the head's ``loss_bmc``.
+            uv_std (float, optional): > 0 to refine the 2D as well, see above; None holds it.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``uv`` ``(B, J, 2)`` (the input unless ``uv_std``) and the refined ``z_r``
+            ``(B, J)`` (root entry 0), without gradient.
+        """
+        if int(steps) != steps or steps <= 0 or not lr > 0:
+            raise ValueError(f'test_cfg.bmc_refine: steps must be a positive integer and lr > 0, got steps={steps!r}, '
+                             f'lr={lr!r}')
+        if uv_std is not None and not uv_std > 0:
+            raise ValueError(f'test_cfg.bmc_refine: uv_std must be None or > 0 (crop px), got {uv_std!r}')
+        with torch.inference_mode(False), torch.enable_grad():
+            # built and cloned outside inference mode, so that autograd may save these tensors
+            bmc = self._refine_loss(loss).to(uv.device)
+            uv, K = uv.detach().clone(), K.detach().clone()
+            z = z_r.detach().clone().requires_grad_(True)
+            shift = torch.zeros_like(uv, requires_grad=uv_std is not None)
+            optimizer = torch.optim.Adam([z, shift] if uv_std is not None else [z], lr=float(lr))
+            for _ in range(int(steps)):
+                centred = self.center_on_root(z)
+                uv_now = uv + shift * uv_std if uv_std is not None else uv
+                with torch.no_grad():
+                    z_root = self.lift(uv_now, centred, K)['z_root']
+                joints, _ = self.decoder.decode(*self.decoder.bound(uv_now, centred), K, z_root=z_root)
+                objective = bmc.terms(joints)['loss'].sum()
+                if uv_std is not None:
+                    objective = objective + 0.5 * shift.square().sum(-1).mean(-1).sum()
+                optimizer.zero_grad(set_to_none=True)
+                objective.backward()
+                optimizer.step()
+            uv_out = (uv + shift * uv_std).detach() if uv_std is not None else uv
+            return uv_out, self.center_on_root(z.detach())
+
+    def _refine_loss(self, loss: OptConfigType) -> torch.nn.Module:
+        """The loss module of :meth:`refine_with_bmc`, built once per config."""
+        if loss is None:
+            if self.loss_bmc is None:
+                raise ValueError('test_cfg.bmc_refine: the head has no loss_bmc; give the refinement its own '
+                                 "loss, e.g. bmc_refine=dict(loss=dict(type='BMCLoss', limits=...))")
+            return self.loss_bmc
+        key = repr(sorted(dict(loss).items()))
+        cached = getattr(self, '_refine_loss_cache', None)
+        if cached is None or cached[0] != key:
+            module = MODELS.build(loss)
+            if not hasattr(module, 'terms'):
+                raise ValueError(f'test_cfg.bmc_refine.loss: {type(module).__name__} has no terms(joints) giving a '
+                                 "per-hand 'loss'; use BMCLoss")
+            # a plain attribute, not a submodule: it must not enter the state dict or the optimiser
+            object.__setattr__(self, '_refine_loss_cache', (key, module))
+            cached = self._refine_loss_cache
+        return cached[1]
 
     @staticmethod
     def outputs_to_numpy(outputs: Dict[str, Tensor]) -> Dict[str, np.ndarray]:

@@ -107,7 +107,8 @@ class Hand3DEstimator(TopdownPoseEstimator):
         numpy, then the per-sample ``pred_instances`` of :meth:`add_pred_to_datasample`.
 
         ``test_cfg.output_joint_angles=True`` adds ``joint_angles`` (off by default: they cost a sizeable share
-        of a small backbone's time and only the demo and the API ask for them).
+        of a small backbone's time and only the demo and the API ask for them); ``test_cfg.bmc_refine`` refines
+        each hand's depths with L_BMC (:meth:`Hand25DHead.refine_with_bmc`).
 
         Args:
             inputs (Tensor): ``(B, 3, H, W)`` preprocessed crops.
@@ -125,7 +126,8 @@ class Hand3DEstimator(TopdownPoseEstimator):
         """Everything :meth:`predict` does after the backbone (and neck): head, lifting, mapping, numpy."""
         K, ref = self.head.batch_camera_inputs(data_samples)
         outputs = self.head.predict_tensors(feats, torch.from_numpy(K), torch.from_numpy(ref),
-                                            with_joint_angles=bool(self.test_cfg.get('output_joint_angles', False)))
+                                            with_joint_angles=bool(self.test_cfg.get('output_joint_angles', False)),
+                                            bmc_refine=self.test_cfg.get('bmc_refine'))
         return self._add_batched_pred(self.head.outputs_to_numpy(outputs), data_samples)
 
     @staticmethod
