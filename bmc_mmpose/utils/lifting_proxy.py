@@ -222,17 +222,13 @@ def predict(model, keypoints: np.ndarray, confidence: np.ndarray, cam_K: np.ndar
     made = make_inputs(keypoints, confidence, cam_K)
     model.eval()
     inputs = torch.from_numpy(made['inputs'])
-    uv, z_r = model.head.forward(model.extract_feat(inputs))
-    K_crop = torch.from_numpy(made['K_crop']).float()
-    refine = (getattr(model, 'test_cfg', None) or {}).get('bmc_refine')
-    if refine:
-        uv, z_r = model.head.refine_with_bmc(uv, z_r, K_crop, **refine)
-    lifted = model.head.lift(uv, z_r, K_crop)
+    pred = model.head.predict_tensors(model.extract_feat(inputs), torch.from_numpy(made['K_crop']).float(),
+                                      bmc_refine=(model.test_cfg or {}).get('bmc_refine'))
     hom_inv = np.linalg.inv(made['hom'])
-    uv_np = uv.double().numpy()
+    uv_np = pred['keypoints_crop'].double().numpy()
     uv_orig = uv_np @ np.swapaxes(hom_inv[:, :2, :2], -1, -2) + hom_inv[:, None, :2, 2]
-    return dict(joints_norm=lifted['joints_3d_norm'].numpy(), uv=uv_orig, z_r=z_r.numpy(),
-                z_root=lifted['z_root'].numpy(), z_root_cf=lifted['z_root_closed_form'].numpy(),
+    return dict(joints_norm=pred['keypoints_3d_norm'].numpy(), uv=uv_orig, z_r=pred['z_r'].numpy(),
+                z_root=pred['z_root'].numpy(), z_root_cf=pred['z_root_closed_form'].numpy(),
                 uv_crop=uv_np, K_crop=made['K_crop'], inputs=made['inputs'])
 
 

@@ -113,6 +113,10 @@ def test_proxy_config_builds(name):
     expected_root_depth = {'a3d_b2d_bmc_cf': 'closed_form', 'a3d_b2d_bmc_root_detached': 'refined_detached'}
     assert head.bmc_root_depth == expected_root_depth.get(name, 'refined')
     assert isinstance(head.loss_2d, ConfidenceKeypoint2DLoss) == name.startswith('a3d_bdet_conf')
+    refine = cfg.model.test_cfg.get('bmc_refine')
+    assert bool(refine) == (name == 'a3d_b2d_refine')
+    if refine:  # the computed limits, as the plausibility metrics use
+        assert refine.loss.limits == cfg.val_evaluator[1].limits
 
 
 def test_proxy_runner_writes_every_seed_as_json(tmp_path):

@@ -92,3 +92,28 @@ def test_hands_without_keypoints_are_skipped_and_a_missing_camera_is_named(tool,
     write_detections(dets, ['x'], kpts[:1], conf[:1])
     with pytest.raises(ValueError, match="'x'.*image size"):
         tool.main([str(CONFIG), checkpoint, '--detections', str(dets), '--out', str(out), '--no-progress'])
+
+
+def test_cfg_options_turn_on_the_bmc_refinement(tool, checkpoint, tmp_path):
+    """--cfg-options model.test_cfg.bmc_refine...: the same 2D comes back, each hand's BMC terms fall (the fixed
+    depths of the checkpoint make implausible hands); an unknown key is an error naming it."""
+    from bmc_mmpose.datasets.detections import write_detections
+    from bmc_mmpose.synthetic.keypoint_sampler import sample_keypoint_hands
+    hands = sample_keypoint_hands(seed=4, num=3, domain='b', image_size=128)
+    dets = tmp_path / 'dets.json'
+    write_detections(dets, ['a.jpg', 'b.jpg', 'c.jpg'], hands['keypoints_2d'].astype(np.float64), np.ones((3, 21)),
+                     hands=['right'] * 3, image_sizes=[(128, 128)] * 3)
+    base = [str(CONFIG), checkpoint, '--detections', str(dets), '--no-progress']
+    plain = tool.main(base + ['--out', str(tmp_path / 'plain.json')])
+    refine = ['model.test_cfg.bmc_refine.steps=100', 'model.test_cfg.bmc_refine.loss.type=BMCLoss',
+              'model.test_cfg.bmc_refine.loss.limits=literature']
+    refined = tool.main(base + ['--out', str(tmp_path / 'refined.json'), '--cfg-options'] + refine)
+    for key in ('a.jpg', 'b.jpg', 'c.jpg'):
+        before, after = plain['images'][key]['right'], refined['images'][key]['right']
+        np.testing.assert_allclose(after['keypoints_2d'], before['keypoints_2d'], atol=1e-6)
+        assert not np.allclose(after['keypoints_3d_norm'], before['keypoints_3d_norm'], atol=1e-3)
+        total = {name: hand['plausibility']['loss_bl'] + hand['plausibility']['loss_rb'] +
+                 0.1 * hand['plausibility']['loss_a'] for name, hand in (('before', before), ('after', after))}
+        assert total['after'] < total['before'], (key, total)
+    with pytest.raises(KeyError, match='modle'):
+        tool.main(base + ['--out', str(tmp_path / 'x.json'), '--cfg-options', 'modle.test_cfg.x=1'])

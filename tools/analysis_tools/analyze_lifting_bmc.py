@@ -276,7 +276,8 @@ def part_training(args, seed: int, save=None) -> Dict:
 
 
 REFINE_WEIGHTS = {'paper (BL 0.1, RB 0.1, A 0.01)': (0.1, 0.1, 0.01), 'BL + RB': (0.1, 0.1, 0.0),
-                  'A / 3': (0.1, 0.1, 0.0033), 'A x 3': (0.1, 0.1, 0.03), 'BL alone': (0.1, 0.0, 0.0)}
+                  'A / 3': (0.1, 0.1, 0.0033), 'A x 3': (0.1, 0.1, 0.03), 'BL alone': (0.1, 0.0, 0.0),
+                  'A x 10': (0.1, 0.1, 0.1), 'A x 30': (0.1, 0.1, 0.3), 'A alone': (0.0, 0.0, 0.01)}
 
 
 def part_refine_sweep(args, seed: int, save=None) -> Dict:

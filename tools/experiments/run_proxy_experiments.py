@@ -52,6 +52,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_root_detached', 'Not in the paper: + L_BMC without gradient into the root depth'),
     ('a3d_b2d_bmc_box', 'Tab. 5: + L_BMC, independent (box) angle limits'),
     ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
+    ('a3d_b2d_refine', 'Not in the paper: 3D_A + 2D_B, test-time BMC refinement'),
     ('a3d_b2d_root_bones', 'Not in the paper: 3D_A + 2D_B, root pooled over all bones'),
     ('a3d_b2d_bmc_root_bones', 'Not in the paper: + L_BMC, root pooled over all bones'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),

@@ -66,6 +66,9 @@ def parse_args(argv=None):
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='read the checkpoint with weights_only=False (only legacy files you trust)')
     parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
+                        help='override config keys, e.g. model.test_cfg.bmc_refine.steps=100 to refine every lifted '
+                        "hand with the model's BMC loss (Hand25DHead.refine_with_bmc)")
     return parser.parse_args(argv)
 
 
@@ -137,13 +140,13 @@ def lift_hands(model, hands: List[dict], batch_size: int, progress: bool) -> Dic
         crop = kpts @ np.swapaxes(hom[:, :2, :2], -1, -2) + hom[:, None, :2, 2]
         inputs = torch.from_numpy(lifter_input_array(crop, conf, K_crop))
         with torch.no_grad():
-            uv, z_r = model.head.forward(model.extract_feat(inputs))
-            lifted = model.head.lift(uv, z_r, torch.from_numpy(K_crop).float())
+            pred = model.head.predict_tensors(model.extract_feat(inputs), torch.from_numpy(K_crop).float(),
+                                              bmc_refine=(model.test_cfg or {}).get('bmc_refine'))
         inv = np.linalg.inv(hom)
-        uv_orig = uv.double().numpy() @ np.swapaxes(inv[:, :2, :2], -1, -2) + inv[:, None, :2, 2]
-        out['joints_norm'].append(lifted['joints_3d_norm'].double().numpy())
+        uv_orig = pred['keypoints_crop'].double().numpy() @ np.swapaxes(inv[:, :2, :2], -1, -2) + inv[:, None, :2, 2]
+        out['joints_norm'].append(pred['keypoints_3d_norm'].double().numpy())
         out['uv'].append(uv_orig)
-        out['z_root'].append(lifted['z_root'].double().numpy())
+        out['z_root'].append(pred['z_root'].double().numpy())
         if bar is not None:
             for _ in chunk:
                 bar.update()
@@ -162,12 +165,12 @@ def main(argv=None):
     from bmc_mmpose.geometry.skeleton import ANGLE_BONES
     from bmc_mmpose.models.losses import BMCLoss
     from bmc_mmpose.utils.checkpoint import load_model_weights
-    from mmengine.config import Config
+    from bmc_mmpose.utils.config_options import load_config
     from mmpose.registry import MODELS
     if args.ref_bone_mm <= 0:
         raise SystemExit(f'--ref-bone-mm must be > 0, got {args.ref_bone_mm}')
     init_default_scope('mmpose')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)  # an unknown --cfg-options key is an error naming it
     if cfg.model.get('type') != 'KeypointLifter':
         raise SystemExit(f'{args.config}: model.type is {cfg.model.get("type")!r}; this tool needs a KeypointLifter')
     model = MODELS.build(cfg.model)
