@@ -67,6 +67,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_x1000', 'not in the paper: + L_BMC, 1000x the paper weights'),
     ('a3d_b2d_closed_form_root', 'not in the paper: 3D_A + 2D_B, two-joint closed-form root as refiner start'),
     ('a3d_b2d_refine', 'not in the paper: 3D_A + 2D_B, test-time BMC refinement'),
+    ('a3d_b2d_refine_uv', 'not in the paper: 3D_A + 2D_B, test-time BMC refinement of depths and 2D'),
     ('a3d_b2d_bmc_x10_refine', 'not in the paper: + L_BMC 10x, test-time BMC refinement'),
     ('a3d_b2d_pseudo', 'not in the paper: 3D_A + 2D_B, retrained on its BMC-refined lifts of B'),
     ('a3d_b2d_pseudo_refine', 'not in the paper: the same, then test-time BMC refinement'),

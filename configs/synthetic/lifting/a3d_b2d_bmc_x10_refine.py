@@ -1,5 +1,6 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
-# Not in the paper: + L_BMC with 10x the paper's weights in training, then test-time BMC refinement with the
-# training loss (Hand25DHead.refine_with_bmc; only the ratios of the term weights matter there, see a3d_b2d_refine.py).
-_base_ = ['./a3d_b2d_bmc_x10.py']
-model = dict(test_cfg=dict(bmc_refine=dict(steps=200, lr=0.01)))
+# Not in the paper: + L_BMC with 10x the paper's weights in training, then the test-time BMC refinement of
+# a3d_b2d_refine.py (its own loss and settings; training is a3d_b2d_bmc_x10.py's, unchanged).
+_base_ = ['./a3d_b2d_refine.py']
+model = dict(head=dict(loss_bmc=dict(type='BMCLoss', limits='literature', lambda_bl=1.0, lambda_rb=1.0,
+                                     lambda_a=0.1)))
