@@ -377,8 +377,10 @@ def main(argv=None):
     if 'refine_sweep' in args.parts:
         key = f'refine_sweep_{args.noise}_seed{args.seed}'
 
+        earlier = dict(report.get(key, {}))  # settings measured by earlier runs stay
+
         def save_sweep(res):
-            report[key] = res
+            report[key] = {**earlier, **res}
             save()
 
         part_refine_sweep(args, args.seed, save_sweep)
