@@ -104,3 +104,20 @@ def test_pseudo_labels_never_read_b_true_3d(runner, tmp_path):
     model = runner.build_model(cfg, data.limits, data.bone_lengths)
     assert train(model, data, dict(cfg.lifting_proxy), seed=0) > 0
     assert not (model.test_cfg or {}).get('bmc_refine')  # the labelling refinement is not left in the model
+
+
+def test_validation_split_is_other_hands_and_is_never_mixed_with_the_test_split(runner, tmp_path):
+    from bmc_mmpose.utils.lifting_proxy import TEST_SEED, VALIDATION_SEED
+    assert TEST_SEED != VALIDATION_SEED
+    test = runner.ProxyData(0, 'exact', num_a=50, num_b=50, num_test=20, cache_dir=str(tmp_path))
+    val = runner.ProxyData(0, 'exact', num_a=50, num_b=50, num_test=20, cache_dir=str(tmp_path),
+                           test_seed=VALIDATION_SEED)
+    assert not np.allclose(test.test['keypoints_3d'], val.test['keypoints_3d'])
+    np.testing.assert_array_equal(test.b['keypoints_3d'], val.b['keypoints_3d'])  # same training hands
+    out = tmp_path / 'val.json'
+    args = ['--rows', 'a3d', '--seeds', '0', '--noise', 'exact', '--num-a', '100', '--num-b', '100', '--num-test', '20',
+            '--cache-dir', str(tmp_path), '--cfg-options', 'lifting_proxy.iters=2', 'lifting_proxy.batch_a=8']
+    runner.main(args + ['--split', 'validation', '--out', str(out)])
+    assert json.loads(out.read_text())['split'] == 'validation'
+    with pytest.raises(SystemExit, match='validation split'):
+        runner.main(args + ['--out', str(out)])

@@ -45,8 +45,8 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 # The proxy's data, training and evaluation live in the package (the analysis tool reuses them).
-from bmc_mmpose.utils.lifting_proxy import (NOISE_CHOICES, TEST_SEED, ProxyData, build_model,  # noqa: E402
-                                            evaluate, flat_errors, load_row, train)
+from bmc_mmpose.utils.lifting_proxy import (NOISE_CHOICES, TEST_SEED, VALIDATION_SEED, ProxyData,  # noqa: E402
+                                            build_model, evaluate, flat_errors, load_row, train)
 
 
 # row -> what the paper calls it
@@ -71,9 +71,16 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_x10_refine', 'not in the paper: + L_BMC 10x, test-time BMC refinement'),
     ('a3d_b2d_pseudo', 'not in the paper: 3D_A + 2D_B, retrained on its BMC-refined lifts of B'),
     ('a3d_b2d_pseudo_refine', 'not in the paper: the same, then test-time BMC refinement'),
+    ('a3d_b2d_pseudo2', 'not in the paper: 3D_A + 2D_B, two rounds of BMC-refined pseudo-labels'),
+    ('a3d_b2d_pseudo_uv', 'not in the paper: pseudo-labels refined in depth and 2D'),
+    ('a3d_b2d_pseudo_uv_refine', 'not in the paper: the same, then test-time BMC refinement of depths and 2D'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')
 TAB5_ROWS = ('a3d_b2d_bmc', 'a3d_b2d_bmc_b3d100', 'a3d_b2d_bmc_b3d1000', 'a3d_b3d_bmc')
+
+
+def split_seed(split: str) -> int:
+    return {'test': TEST_SEED, 'validation': VALIDATION_SEED}[split]
 
 
 def training_key(cfg, seed: int, noise: str) -> str:
@@ -94,7 +101,7 @@ def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_ca
     if key not in data_cache:
         data_cache.clear()
         data_cache[key] = ProxyData(seed, noise, args.num_a, args.num_b, args.num_test, args.gap,
-                                    cache_dir=args.cache_dir)
+                                    cache_dir=args.cache_dir, test_seed=split_seed(args.split))
     data = data_cache[key]
     if seed not in bmc_eval_cache:
         bmc_eval_cache[seed] = BMCLoss(limits=data.limits)
@@ -166,6 +173,9 @@ def main(argv=None):
     parser.add_argument('--num-b', type=int, default=20000)
     parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--gap', type=float, default=1.0, help="domain B's gap (generate.domain_b)")
+    parser.add_argument('--split', choices=['test', 'validation'], default='test',
+                        help="B's evaluation hands: the test split (TEST_SEED), or a validation split (VALIDATION_SEED, "
+                        'same size and input model) for choosing settings without the test split')
     parser.add_argument('--cfg-options', nargs='+', help='KEY=VALUE (JSON values) applied to every row')
     parser.add_argument('--cache-dir', default='work_dirs/lifting_proxy', help='computed limits are cached here')
     parser.add_argument('--out', default='work_dirs/lifting_proxy/lifting_proxy.json',
@@ -182,6 +192,9 @@ def main(argv=None):
                 part = json.load(f)
             if merged is None:
                 merged = dict(part, records=[], commands=[])
+            if part.get('split', 'test') != merged.get('split', 'test'):
+                raise SystemExit(f'--merge: {path} holds records of the {part.get("split", "test")} split, the first '
+                                 f'file of the {merged.get("split", "test")} split')
             merged['commands'].append(part.get('command'))
             seen = {(r['row'], r['seed'], r['noise']) for r in merged['records']}
             merged['records'] += [r for r in part['records'] if (r['row'], r['seed'], r['noise']) not in seen]
@@ -199,7 +212,11 @@ def main(argv=None):
     records = []
     if osp.isfile(args.out):
         with open(args.out) as f:
-            records = json.load(f).get('records', [])
+            earlier = json.load(f)
+        if earlier.get('split', 'test') != args.split:
+            raise SystemExit(f'{args.out} holds records of the {earlier.get("split", "test")} split; give --split '
+                             f'{args.split} its own --out')
+        records = earlier.get('records', [])
     done = {(r['row'], r['seed'], r['noise']) for r in records}
     machine = f'{platform.machine()} {platform.processor() or ""} {os.cpu_count()} cores, torch {torch.__version__}, ' \
               f'{torch.get_num_threads()} thread(s)'
@@ -226,7 +243,8 @@ def main(argv=None):
                     json.dump(dict(command='python tools/experiments/run_lifting_proxy.py ' + ' '.join(sys.argv[1:]),
                                    generator_version=GENERATOR_VERSION,
                                    flat_hand_exact_2d=flat or None, num_a=args.num_a, num_b=args.num_b,
-                                   num_test=args.num_test, test_seed=TEST_SEED, gap=args.gap, records=records),
+                                   num_test=args.num_test, test_seed=split_seed(args.split), split=args.split,
+                                   gap=args.gap, records=records),
                               f, indent=1)
     print(f'[lifting-proxy] {time.time() - start:.0f} s')
     print(format_table(records, args.rows, args.noise))
