@@ -68,6 +68,10 @@ def test_true_hands_are_a_minimum_of_bmc_as_applied(runner, analysis, tmp_path):
 def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
     configs = sorted(p.stem for p in (REPO / 'configs' / 'synthetic' / 'lifting').glob('*.py'))
     rows = [c for c in configs if c != 'rhd3d_fh2d_lifter']  # the MMEngine (tools/train.py) config
+    # the MMEngine config starts the refiner from the all-bone root, as the proxy rows
+    from mmengine.config import Config
+    lifter = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'lifting' / 'rhd3d_fh2d_lifter.py'))
+    assert lifter.model.head.root_solver == runner.load_row('a3d')[0].model.head.root_solver == 'bones'
     assert sorted(runner.ROWS) == rows
     for row in rows:
         cfg, _ = runner.load_row(row)

@@ -17,7 +17,14 @@ model = dict(
         in_channels=512,
         input_size=(128, 128),
         zroot_refiner=dict(type='ZRootRefiner'),
+        # the refiner starts from the root pooled over all 20 bones (expected lengths: the midpoints of the BMC
+        # limits), as every lifting-proxy row: the two-joint closed form cost the proxy's lifters 24 %
+        root_solver='bones',
         loss_bmc=dict(type='BMCLoss', limits=bmc_limits, lambda_bl=0.1, lambda_rb=0.1, lambda_a=0.01)),
+    # Test-time BMC refinement of each lifted hand (not in the paper), off by default; the lifting proxy's setting
+    # (docs/results/lifting_proxy.md): --cfg-options model.test_cfg.bmc_refine.steps=100
+    # model.test_cfg.bmc_refine.loss.type=BMCLoss model.test_cfg.bmc_refine.loss.limits=<limits>
+    # model.test_cfg.bmc_refine.loss.lambda_a=0.1 (and model.test_cfg.bmc_refine.uv_std=32 for noisy 2D)
     test_cfg=dict(flip_test=False))
 
 train_pipeline = [dict(type='KeypointLifterInputs', noise_px=2.0), dict(type='PackKeypointLifterInputs')]
