@@ -24,7 +24,7 @@ from bmc_mmpose.geometry.zroot_bones import zroot_from_bones
 DEFAULT_REF_BONE_LENGTH_MM = 40.0
 
 #: Arguments of :meth:`Hand25DHead.refine_with_bmc` accepted in ``test_cfg.bmc_refine`` and their defaults.
-BMC_REFINE_DEFAULTS = dict(steps=200, lr=0.01, loss=None, uv_std=None)
+BMC_REFINE_DEFAULTS = dict(steps=100, lr=0.01, loss=None, uv_std=None)
 
 
 @MODELS.register_module()
@@ -430,7 +430,7 @@ class Hand25DHead(BaseHead):
             batch_data_samples (list[PoseDataSample]): with ``metainfo['cam_K']`` (3, 3) crop intrinsics and
                 ``metainfo['ref_bone_length']`` (mm, 0 or absent if unknown).
             test_cfg (dict): ``flip_test`` must be falsy; ``output_joint_angles=True`` adds ``joint_angles``;
-                ``bmc_refine=dict(steps=200, lr=0.01, loss=None, uv_std=None)`` refines each hand with L_BMC
+                ``bmc_refine=dict(steps=100, lr=0.01, loss=None, uv_std=None)`` refines each hand with L_BMC
                 (:meth:`refine_with_bmc`; not in the paper).
 
         Returns:

@@ -75,6 +75,26 @@ def test_lifter_at_ground_truth_has_zero_losses_and_exact_3d(hands):
     np.testing.assert_allclose(pred.keypoints[0], hands['keypoints_2d'][i], atol=1e-3)  # original px
 
 
+def test_test_cfg_bmc_refine_reaches_predict(hands):
+    """model.test_cfg.bmc_refine: predict returns the refined depths (the head's refine_with_bmc of the forward
+    pass), the same 2D, and a 3D that still projects onto that 2D."""
+    torch.manual_seed(0)
+    model = build(dict(lifter_cfg(loss_bmc=dict(type='BMCLoss', limits='literature')),
+                       test_cfg=dict(flip_test=False, bmc_refine=dict(steps=30))))
+    model.eval()
+    inputs, samples = packed_samples(hands, range(4))
+    pred = [d.pred_instances for d in model.predict(inputs, samples)]
+    with torch.no_grad():
+        uv, z_r = model.head.forward(model.extract_feat(inputs))
+    K = torch.stack([torch.as_tensor(s.metainfo['cam_K']) for s in samples]).float()
+    _, refined = model.head.refine_with_bmc(uv, z_r, K, steps=30)
+    np.testing.assert_allclose(np.concatenate([p.z_r for p in pred]), refined.numpy(), atol=1e-5)
+    assert not np.allclose(refined.numpy(), z_r.numpy(), atol=1e-3)
+    for p, s in zip(pred, samples):
+        proj = p.keypoints_3d[0] @ np.asarray(s.metainfo['cam_K_orig'], np.float64).T
+        np.testing.assert_allclose(proj[:, :2] / proj[:, 2:], p.keypoints[0], atol=1e-2)
+
+
 def test_small_lifter_overfits_a_fixed_batch(hands):
     # root_solver='bones': the two-joint closed form is ill-conditioned for a hand whose reference bone points at the
     # camera, and its root-depth error then makes the 3D error of a small batch jump between iterations
