@@ -35,14 +35,14 @@ def test_refinement_lowers_each_hands_bmc_loss_and_holds_the_2d():
     uv, z_r, K = _implausible_batch()
     before = _placed_bmc(head, head.loss_bmc, uv, z_r, K)
     assert (before > 1e-3).all()
-    uv_out, refined = head.refine_with_bmc(uv, z_r, K, steps=150, lr=0.01)
+    uv_out, refined = head.refine_with_bmc(uv, z_r, K, steps=80, lr=0.01)
     torch.testing.assert_close(uv_out, uv, rtol=0, atol=0)
     after = _placed_bmc(head, head.loss_bmc, uv, refined, K)
     assert (after < 0.5 * before).all(), (before, after)
     assert torch.all(refined[:, 0] == 0) and not refined.requires_grad
     # through predict_tensors: the 2D output is the forward pass's, the depths are the refined ones
     head.forward = lambda feats: (uv, z_r)
-    out = head.predict_tensors((torch.zeros(6, C, 4, 4), ), K, bmc_refine=dict(steps=150, lr=0.01))
+    out = head.predict_tensors((torch.zeros(6, C, 4, 4), ), K, bmc_refine=dict(steps=80, lr=0.01))
     torch.testing.assert_close(out['keypoints_crop'], uv, rtol=0, atol=0)
     torch.testing.assert_close(out['z_r'], refined, rtol=0, atol=0)
 
@@ -51,15 +51,15 @@ def test_each_hand_is_refined_independently_of_the_batch_and_of_the_loss_scale()
     head = _head(loss_bmc=BMC).eval()
     uv, z_r, K = _implausible_batch(4)
     for uv_std in (None, 2.0):
-        together = head.refine_with_bmc(uv, z_r, K, steps=50, uv_std=uv_std)
-        alone = [head.refine_with_bmc(uv[i:i + 1], z_r[i:i + 1], K[i:i + 1], steps=50, uv_std=uv_std)
+        together = head.refine_with_bmc(uv, z_r, K, steps=25, uv_std=uv_std)
+        alone = [head.refine_with_bmc(uv[i:i + 1], z_r[i:i + 1], K[i:i + 1], steps=25, uv_std=uv_std)
                  for i in range(4)]
         for part in range(2):
             torch.testing.assert_close(together[part], torch.cat([a[part] for a in alone]), rtol=0, atol=1e-4)
     # with the 2D held, the loss's overall scale does not matter (Adam)
     ten_times = dict(BMC, lambda_bl=1.0, lambda_rb=1.0, lambda_a=0.1)
-    _, z_paper = head.refine_with_bmc(uv, z_r, K, steps=50)
-    _, z_scaled = head.refine_with_bmc(uv, z_r, K, steps=50, loss=ten_times)
+    _, z_paper = head.refine_with_bmc(uv, z_r, K, steps=25)
+    _, z_scaled = head.refine_with_bmc(uv, z_r, K, steps=25, loss=ten_times)
     torch.testing.assert_close(z_paper, z_scaled, rtol=0, atol=1e-4)
 
 
@@ -71,7 +71,7 @@ def test_refining_the_2d_lowers_the_objective_and_costs_distance_in_units_of_uv_
     start = _placed_bmc(head, head.loss_bmc, uv, z_r, K)
     moved = {}
     for uv_std in (0.5, 4.0):
-        uv_out, z_out = head.refine_with_bmc(uv, z_r, K, steps=150, uv_std=uv_std)
+        uv_out, z_out = head.refine_with_bmc(uv, z_r, K, steps=80, uv_std=uv_std)
         prior = 0.5 * ((uv_out - uv) / uv_std).square().sum(-1).mean(-1)
         assert (_placed_bmc(head, head.loss_bmc, uv_out, z_out, K) + prior < start).all()
         moved[uv_std] = (uv_out - uv).norm(dim=-1).mean()
