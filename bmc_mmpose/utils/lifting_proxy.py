@@ -146,8 +146,9 @@ def mean_bone_lengths(joints_mm: np.ndarray) -> List[float]:
 
 
 def build_model(cfg, limits=None, bone_lengths: Optional[List[float]] = None):
-    """The row's registered model; ``limits`` (a ``BMCLimits``) replaces the placeholder of the BMC loss and
-    ``bone_lengths`` sets the expected lengths of ``root_solver='bones'`` unless the config gives them."""
+    """The row's registered model; ``limits`` (a ``BMCLimits``) replaces the placeholder limits of the BMC
+    training loss, of the test-time refinement's loss and (in ``cfg`` itself) of ``lifting_proxy.pseudo_labels``,
+    and ``bone_lengths`` sets the expected lengths of ``root_solver='bones'`` unless the config gives them."""
     from mmengine.registry import init_default_scope
 
     import bmc_mmpose  # noqa: F401

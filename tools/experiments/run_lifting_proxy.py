@@ -96,7 +96,6 @@ def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_ca
     trained weights through ``trained_cache`` (training is deterministic per seed, so this only saves time)."""
     from bmc_mmpose.models.losses import BMCLoss
     cfg, path = load_row(row, args.cfg_options)
-    proxy = dict(cfg.lifting_proxy)
     key = (seed, noise)
     if key not in data_cache:
         data_cache.clear()
@@ -107,6 +106,7 @@ def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_ca
         bmc_eval_cache[seed] = BMCLoss(limits=data.limits)
     torch.manual_seed(seed)
     model = build_model(cfg, data.limits, data.bone_lengths)
+    proxy = dict(cfg.lifting_proxy)  # after build_model, which puts the computed limits into its BMC configs
     key = training_key(cfg, seed, noise)
     if trained_cache is not None and key in trained_cache:
         state, seconds = trained_cache[key]
