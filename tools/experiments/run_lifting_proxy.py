@@ -107,14 +107,14 @@ def run_one(row: str, seed: int, noise: str, args, data_cache: dict, bmc_eval_ca
     torch.manual_seed(seed)
     model = build_model(cfg, data.limits, data.bone_lengths)
     proxy = dict(cfg.lifting_proxy)  # after build_model, which puts the computed limits into its BMC configs
-    key = training_key(cfg, seed, noise)
-    if trained_cache is not None and key in trained_cache:
-        state, seconds = trained_cache[key]
+    trained_key = training_key(cfg, seed, noise)
+    if trained_cache is not None and trained_key in trained_cache:
+        state, seconds = trained_cache[trained_key]
         model.load_state_dict(state)
     else:
         seconds = train(model, data, proxy, seed, log_every=args.log_every)
         if trained_cache is not None:
-            trained_cache[key] = ({k: v.clone() for k, v in model.state_dict().items()}, seconds)
+            trained_cache[trained_key] = ({k: v.clone() for k, v in model.state_dict().items()}, seconds)
     start = time.time()
     metrics = evaluate(model, data, bmc_eval_cache[seed])
     return OrderedDict(row=row, name=ROWS.get(row, row), config=osp.relpath(path, REPO), seed=seed, noise=noise,

@@ -283,16 +283,22 @@ class Hand25DHead(BaseHead):
             (B, J, 3) placed with the closed-form root depth.
         """
         uv, z_r = self.decoder.bound(uv, z_r)
+        rays, z_root_cf, z_root = self.root_depths(uv, z_r, K)
+        joints, _ = self.decoder.decode(uv, z_r, K, z_root=z_root, rays=rays)
+        joints_cf, _ = self.decoder.decode(uv, z_r, K, z_root=z_root_cf, rays=rays)
+        return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints,
+                    joints_3d_norm_closed_form=joints_cf)
+
+    def root_depths(self, uv: Tensor, z_r: Tensor, K: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Rays ``(B, J, 3)``, closed-form and refined root depths ``(B,)`` of already bounded ``(uv, z_r)``
+        (the part of :meth:`lift` before the joints are placed)."""
         rays = normalized_rays(uv, K)
         if self.closed_form_gradient:
             z_root_cf = self.closed_form_root(uv, z_r, K)
         else:
             z_root_cf = self.closed_form_root(uv.detach(), z_r.detach(), K)
         z_root = self.zroot_refiner(z_r, rays, z_root_cf) if self.zroot_refiner is not None else z_root_cf
-        joints, _ = self.decoder.decode(uv, z_r, K, z_root=z_root, rays=rays)
-        joints_cf, _ = self.decoder.decode(uv, z_r, K, z_root=z_root_cf, rays=rays)
-        return dict(rays=rays, z_root_closed_form=z_root_cf, z_root=z_root, joints_3d_norm=joints,
-                    joints_3d_norm_closed_form=joints_cf)
+        return rays, z_root_cf, z_root
 
     # ------------------------------------------------------------------------------------------------------
     # training
@@ -508,11 +514,11 @@ class Hand25DHead(BaseHead):
             shift = torch.zeros_like(uv, requires_grad=uv_std is not None)
             optimizer = torch.optim.Adam([z, shift] if uv_std is not None else [z], lr=float(lr))
             for _ in range(int(steps)):
-                centred = self.center_on_root(z)
                 uv_now = uv + shift * uv_std if uv_std is not None else uv
+                uv_now, centred = self.decoder.bound(uv_now, self.center_on_root(z))
                 with torch.no_grad():
-                    z_root = self.lift(uv_now, centred, K)['z_root']
-                joints, _ = self.decoder.decode(*self.decoder.bound(uv_now, centred), K, z_root=z_root)
+                    _, _, z_root = self.root_depths(uv_now, centred, K)
+                joints, _ = self.decoder.decode(uv_now, centred, K, z_root=z_root)
                 objective = bmc.terms(joints)['loss'].sum()
                 if uv_std is not None:
                     objective = objective + 0.5 * shift.square().sum(-1).mean(-1).sum()
