@@ -106,9 +106,11 @@ class ProxyData:
 
 
 def training_batch(data: ProxyData, rng: np.random.Generator, batch_a: int, batch_b: int, b3d_count: int,
-                   use_b: bool, b_pseudo_3d: Optional[np.ndarray] = None):
+                   use_b: bool, b_pseudo_3d: Optional[np.ndarray] = None,
+                   b_pseudo_weight: Optional[np.ndarray] = None):
     """Inputs (N, J, 5) tensor and the one-sample label list of a mixed batch; ``b_pseudo_3d`` (N_B, J, 3),
-    reference-bone units, are 3D labels of every B hand in place of B's (unused) true 3D."""
+    reference-bone units, are 3D labels of every B hand in place of B's (unused) true 3D, weighted per hand by
+    ``b_pseudo_weight`` (N_B,) (default 1)."""
     ia = rng.integers(0, len(data.a['keypoints_2d']), batch_a)
     a_in, a_conf = corrupt_2d(rng, data.a['keypoints_2d'][ia], data.noise)
     parts = [dict(input=a_in, conf=a_conf, K=data.a['cam_K'][ia], kp=data.a['keypoints_2d'][ia],
@@ -119,7 +121,8 @@ def training_batch(data: ProxyData, rng: np.random.Generator, batch_a: int, batc
         if b_pseudo_3d is not None:
             # pseudo-labelled B hands: the 2D the user has and the model's own BMC-refined 3D (reference-bone units)
             parts.append(dict(input=data.b_input[ib], conf=data.b_conf[ib], K=data.b['cam_K'][ib],
-                              kp=data.b_input[ib], w=data.b_conf[ib], xyz=b_pseudo_3d[ib], has3d=np.ones(batch_b),
+                              kp=data.b_input[ib], w=data.b_conf[ib], xyz=b_pseudo_3d[ib],
+                              has3d=np.ones(batch_b) if b_pseudo_weight is None else b_pseudo_weight[ib],
                               ref=np.ones(batch_b)))
         else:
             has3d = (ib < b3d_count).astype(np.float32)
@@ -172,9 +175,15 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
     With ``proxy_cfg['pseudo_labels']`` (``dict(rounds=1, **bmc_refine)``, not in the paper): after training,
     the model lifts B's training hands from their 2D, each lifted hand is refined with L_BMC
     (``Hand25DHead.refine_with_bmc``), and the model is trained again from its initial weights with these
-    hands as 3D labels (their 2D stays the 2D the user has); ``rounds`` times. B's true 3D is never read."""
+    hands as 3D labels (their 2D stays the 2D the user has); ``rounds`` times. B's true 3D is never read.
+    ``weighting='bmc_residual'`` weights each pseudo-labelled hand's 3D losses by
+    ``bmc_mmpose.datasets.lifted.bmc_residual_confidence`` of the L_BMC it keeps after the refinement (default
+    ``'none'``: weight 1)."""
     pseudo_cfg = dict(proxy_cfg.get('pseudo_labels') or {})
     rounds = int(pseudo_cfg.pop('rounds', 1)) if pseudo_cfg else 0
+    weighting = pseudo_cfg.pop('weighting', 'none') if pseudo_cfg else 'none'
+    if weighting not in ('none', 'bmc_residual'):
+        raise ValueError(f"lifting_proxy.pseudo_labels.weighting: 'none' or 'bmc_residual', got {weighting!r}")
     initial = {k: v.clone() for k, v in model.state_dict().items()} if rounds else None
     seconds = _train_once(model, data, proxy_cfg, seed, log_every)
     for _ in range(rounds):
@@ -183,13 +192,20 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
         model.test_cfg = dict(test_cfg, bmc_refine=pseudo_cfg)
         pseudo_3d = predict(model, data.b_input, data.b_conf, data.b['cam_K'])['joints_norm']
         model.test_cfg = test_cfg
+        weight = None
+        if weighting == 'bmc_residual':
+            from bmc_mmpose.datasets.lifted import bmc_residual_confidence
+            bmc = model.head._refine_loss(pseudo_cfg.get('loss'))
+            with torch.no_grad():
+                residual = bmc.terms(torch.from_numpy(pseudo_3d).float())['loss']
+            weight = bmc_residual_confidence(residual).numpy()
         model.load_state_dict(initial)
-        seconds += time.time() - start + _train_once(model, data, proxy_cfg, seed, log_every, pseudo_3d)
+        seconds += time.time() - start + _train_once(model, data, proxy_cfg, seed, log_every, pseudo_3d, weight)
     return seconds
 
 
 def _train_once(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0,
-                b_pseudo_3d: Optional[np.ndarray] = None) -> float:
+                b_pseudo_3d: Optional[np.ndarray] = None, b_pseudo_weight: Optional[np.ndarray] = None) -> float:
     torch.manual_seed(seed)
     rng = np.random.default_rng([seed, 11])
     optimizer = torch.optim.Adam(model.parameters(), lr=proxy_cfg['lr'])
@@ -200,7 +216,7 @@ def _train_once(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: i
     start = time.time()
     for it in range(iters):
         inputs, samples = training_batch(data, rng, proxy_cfg['batch_a'], proxy_cfg['batch_b'], int(b3d),
-                                         proxy_cfg['use_b'], b_pseudo_3d)
+                                         proxy_cfg['use_b'], b_pseudo_3d, b_pseudo_weight)
         losses = model.loss(inputs, samples)
         loss = sum(v for k, v in losses.items() if k.startswith('loss'))
         if not torch.isfinite(loss):

@@ -67,7 +67,7 @@ def test_true_hands_are_a_minimum_of_bmc_as_applied(runner, analysis, tmp_path):
 
 def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
     configs = sorted(p.stem for p in (REPO / 'configs' / 'synthetic' / 'lifting').glob('*.py'))
-    rows = [c for c in configs if c != 'rhd3d_fh2d_lifter']  # the MMEngine (tools/train.py) config
+    rows = [c for c in configs if not c.startswith('rhd3d_fh2d_lifter')]  # the MMEngine (tools/train.py) configs
     # the MMEngine config starts the refiner from the all-bone root, as the proxy rows
     from mmengine.config import Config
     lifter = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'lifting' / 'rhd3d_fh2d_lifter.py'))
@@ -96,18 +96,35 @@ def test_rows_that_differ_only_in_test_cfg_share_one_training(runner, tmp_path):
     assert shared['a3d_b2d_refine']['err3d_mm'] != shared['a3d_b2d']['err3d_mm']
 
 
-def test_pseudo_labels_never_read_b_true_3d(runner, tmp_path):
-    """The pseudo-label row trains twice on B's 2D and its own refined lifts: with B's true 3D and scale replaced
-    by NaN after the limits were computed, every loss stays finite (train raises on a non-finite loss)."""
-    from bmc_mmpose.utils.lifting_proxy import train
+@pytest.mark.parametrize('row', ['a3d_b2d_pseudo', 'a3d_b2d_pseudo_conf'])
+def test_pseudo_labels_never_read_b_true_3d(runner, tmp_path, monkeypatch, row):
+    """The pseudo-label rows train twice on B's 2D and their own refined lifts: with B's true 3D and scale replaced
+    by NaN after the limits were computed, every loss stays finite (train raises on a non-finite loss). The
+    confidence-weighted row passes one weight per B hand, mean 1, not all equal; the plain row none."""
+    from bmc_mmpose.utils import lifting_proxy
     data = runner.ProxyData(0, 'exact', num_a=200, num_b=200, num_test=20, cache_dir=str(tmp_path))
     data.b['keypoints_3d'][:] = np.nan
     data.b['ref_bone_length'][:] = np.nan
-    cfg, _ = runner.load_row('a3d_b2d_pseudo', {'lifting_proxy.iters': 4, 'lifting_proxy.batch_a': 8,
-                                                'lifting_proxy.batch_b': 8, 'lifting_proxy.pseudo_labels.steps': 3})
+    cfg, _ = runner.load_row(row, {'lifting_proxy.iters': 4, 'lifting_proxy.batch_a': 8,
+                                   'lifting_proxy.batch_b': 8, 'lifting_proxy.pseudo_labels.steps': 3})
     model = runner.build_model(cfg, data.limits, data.bone_lengths)
-    assert train(model, data, dict(cfg.lifting_proxy), seed=0) > 0
+    seen = []
+    original = lifting_proxy.training_batch
+
+    def recording_batch(*args):
+        seen.append(args[7] if len(args) > 7 else None)
+        return original(*args)
+
+    monkeypatch.setattr(lifting_proxy, 'training_batch', recording_batch)
+    assert lifting_proxy.train(model, data, dict(cfg.lifting_proxy), seed=0) > 0
     assert not (model.test_cfg or {}).get('bmc_refine')  # the labelling refinement is not left in the model
+    second_round = seen[4:]
+    assert len(second_round) == 4
+    if row == 'a3d_b2d_pseudo':
+        assert all(w is None for w in second_round)
+    else:
+        weights = second_round[0]
+        assert weights.shape == (200, ) and abs(weights.mean() - 1.0) < 1e-5 and weights.std() > 0
 
 
 def test_validation_split_is_other_hands_and_is_never_mixed_with_the_test_split(runner, tmp_path):

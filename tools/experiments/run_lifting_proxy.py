@@ -74,6 +74,10 @@ ROWS = OrderedDict([
     ('a3d_b2d_pseudo2', 'not in the paper: 3D_A + 2D_B, two rounds of BMC-refined pseudo-labels'),
     ('a3d_b2d_pseudo_uv', 'not in the paper: pseudo-labels refined in depth and 2D'),
     ('a3d_b2d_pseudo_uv_refine', 'not in the paper: the same, then test-time BMC refinement of depths and 2D'),
+    ('a3d_b2d_pseudo_conf', 'not in the paper: BMC-refined pseudo-labels weighted by their residual L_BMC'),
+    ('a3d_b2d_pseudo2_conf', 'not in the paper: the same, two rounds'),
+    ('a3d_b2d_pseudo3_conf', 'not in the paper: the same, three rounds'),
+    ('a3d_b2d_pseudo_uv_conf', 'not in the paper: pseudo-labels refined in depth and 2D, weighted by residual L_BMC'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')
 TAB5_ROWS = ('a3d_b2d_bmc', 'a3d_b2d_bmc_b3d100', 'a3d_b2d_bmc_b3d1000', 'a3d_b3d_bmc')

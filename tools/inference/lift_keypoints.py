@@ -9,6 +9,16 @@ the refined 2D keypoints, the root depth, the joint angles and the BMC plausibil
     python tools/inference/lift_keypoints.py CONFIG CHECKPOINT --detections dets.json --out lifted.json \\
         [--cam-K FX FY CX CY | --cam-k-file K.json | --focal-over-width 1.0] [--image-size W H] \\
         [--ref-bone-mm 40] [--limits literature]
+    python tools/inference/lift_keypoints.py CONFIG CHECKPOINT --dataset-config DATA_CFG \\
+        [--dataset-key train_dataloader.dataset] --out lifted.json [--ref-bone-mm 40] [--limits literature]
+
+``--dataset-config`` lifts the 2D labels of a dataset of a config (``--dataset-key``, dotted, list items by index,
+e.g. ``train_dataloader.dataset.datasets.1``) with the dataset's own cameras and mirroring; the keys are the image
+paths relative to its ``data_root``, as in a detections file. With test-time BMC refinement switched on
+(``--cfg-options model.test_cfg.bmc_refine...``) the output is a pseudo-label file for that dataset: a second
+training reads it with the ``LoadLiftedKeypoints3D`` transform (BMC-refined pseudo-labels,
+``docs/results/lifting_proxy.md``; ``--limits`` should then be the refinement's limits, since the transform's
+``weighting='bmc_residual'`` reads the plausibility terms written here).
 
 Camera: a lifter needs the intrinsics ``K``. ``--cam-K`` gives one K for all images; ``--cam-k-file`` a JSON
 ``{image key: [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]}``; otherwise ``f = focal_over_width * W`` with the principal
@@ -18,7 +28,7 @@ Left hands are mirrored to right hands (``u -> W - 1 - u``, as the datasets do),
 hand's middle MCP -> PIP length; 40 mm by default, an adult mean) -- depth from a single view is known only up to
 this scale.
 
-Output JSON::
+Output JSON (``bmc_mmpose.datasets.lifted``, which also reads it)::
 
     {"format": "bmc_mmpose.lifted/v1", "config": ..., "checkpoint": ..., "ref_bone_mm": 40.0,
      "joint_order": "freihand", "angle_bones": [...],
@@ -33,6 +43,7 @@ Hands with fewer than two finite keypoints of confidence > 0 are skipped and cou
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Tuple
@@ -44,14 +55,19 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-OUTPUT_FORMAT = 'bmc_mmpose.lifted/v1'
+from bmc_mmpose.datasets.lifted import LIFTED_FORMAT as OUTPUT_FORMAT  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config of a KeypointLifter model')
     parser.add_argument('checkpoint', help='checkpoint of that model (read with weights_only=True)')
-    parser.add_argument('--detections', required=True, help='plain JSON, OpenPose JSON file or OpenPose folder')
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument('--detections', help='plain JSON, OpenPose JSON file or OpenPose folder')
+    source.add_argument('--dataset-config', help="config file holding a dataset whose 2D labels are lifted with its "
+                        "own cameras")
+    parser.add_argument('--dataset-key', default='train_dataloader.dataset',
+                        help='--dataset-config: dotted path of the dataset (default train_dataloader.dataset)')
     parser.add_argument('--out', required=True, help='output JSON')
     cam = parser.add_mutually_exclusive_group()
     cam.add_argument('--cam-K', type=float, nargs=4, metavar=('FX', 'FY', 'CX', 'CY'))
@@ -121,6 +137,35 @@ def collect_hands(detections, args) -> Tuple[List[dict], List[dict]]:
     return hands, skipped
 
 
+def collect_dataset_hands(config: str, dataset_key: str) -> Tuple[List[dict], List[dict]]:
+    """Right-hand inputs of every sample of a dataset (its 2D label, weights, K and mirroring as the dataset gives
+    them, i.e. already the internal right hand), and the skipped ones with a reason."""
+    from bmc_mmpose.datasets.formats._files import image_size_of
+    from bmc_mmpose.utils.cli import build_annotation_dataset, dataset_config_at
+    dataset = build_annotation_dataset(config, dataset_key)
+    root = dataset_config_at(config, dataset_key).get('data_root', '') or ''
+    hands, skipped, seen = [], [], set()
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        path = str(info['img_path'])
+        key = (osp.relpath(path, root) if root else path).replace(os.sep, '/')
+        side = 'left' if info.get('mirrored', False) else 'right'
+        if (key, side) in seen:
+            raise ValueError(f'{config} ({dataset_key}): two {side} hands of image {key!r}; the lifted file keeps one '
+                             'hand per image and side')
+        seen.add((key, side))
+        conf = np.asarray(info['keypoints_visible'], np.float64).reshape(-1)
+        if int((conf > 0).sum()) < 2:
+            skipped.append(dict(key=key, hand=side, reason='fewer than two labelled keypoints'))
+            continue
+        kpts = np.asarray(info['keypoints'], np.float64).reshape(-1, 2)
+        # a mirrored (left) sample's width, to write its 2D back in the image as stored
+        width = image_size_of(path)[0] if side == 'left' else None
+        hands.append(dict(key=key, hand=side, keypoints=np.where(conf[:, None] > 0, kpts, 0.0), confidence=conf,
+                          K=np.asarray(info['cam_K'], np.float64).reshape(3, 3), width=width))
+    return hands, skipped
+
+
 def lift_hands(model, hands: List[dict], batch_size: int, progress: bool) -> Dict[str, np.ndarray]:
     """Batched lifting: ``joints_norm`` (N, 21, 3), ``uv`` (N, 21, 2) original px, ``z_root`` (N,)."""
     from bmc_mmpose.datasets.transforms.keypoint_lifter_inputs import keypoint_crops, lifter_input_array
@@ -161,6 +206,7 @@ def main(argv=None):
 
     import bmc_mmpose  # noqa: F401
     from bmc_mmpose.datasets.detections import load_detections
+    from bmc_mmpose.datasets.lifted import write_lifted
     from bmc_mmpose.geometry.angles import hand_joint_angles
     from bmc_mmpose.geometry.skeleton import ANGLE_BONES
     from bmc_mmpose.models.losses import BMCLoss
@@ -175,8 +221,10 @@ def main(argv=None):
         raise SystemExit(f'{args.config}: model.type is {cfg.model.get("type")!r}; this tool needs a KeypointLifter')
     model = MODELS.build(cfg.model)
     load_model_weights(model, args.checkpoint, trusted=args.trust_checkpoint)
-    detections = load_detections(args.detections)
-    hands, skipped = collect_hands(detections, args)
+    if args.detections:
+        hands, skipped = collect_hands(load_detections(args.detections), args)
+    else:
+        hands, skipped = collect_dataset_hands(args.dataset_config, args.dataset_key)
     lifted = lift_hands(model, hands, args.batch_size, not args.no_progress)
     bmc = BMCLoss(limits=args.limits)
     images: Dict[str, Dict[str, dict]] = {}
@@ -204,14 +252,12 @@ def main(argv=None):
             z_root_mm=round(float(lifted['z_root'][i]) * args.ref_bone_mm, 3),
             joint_angles_rad=np.round(angles[i], 5).tolist(),
             plausibility=plaus)
-    result = dict(format=OUTPUT_FORMAT, config=args.config, checkpoint=args.checkpoint, detections=args.detections,
-                  ref_bone_mm=args.ref_bone_mm, limits=args.limits, joint_order='freihand',
-                  angle_bones=list(ANGLE_BONES), num_hands=len(hands), images=images, skipped=skipped)
-    out_dir = osp.dirname(osp.abspath(args.out))
-    import os
-    os.makedirs(out_dir, exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(result, f)
+    meta = dict(config=args.config, checkpoint=args.checkpoint, detections=args.detections,
+                dataset_config=args.dataset_config, dataset_key=args.dataset_key if args.dataset_config else None,
+                bmc_refine=(cfg.model.get('test_cfg') or {}).get('bmc_refine'), ref_bone_mm=args.ref_bone_mm,
+                limits=args.limits, angle_bones=list(ANGLE_BONES), num_hands=len(hands), skipped=skipped)
+    write_lifted(args.out, images, **json.loads(json.dumps(meta, default=str)))
+    result = dict(format=OUTPUT_FORMAT, joint_order='freihand', **meta, images=images)
     print(f'[lift_keypoints] {len(hands)} hands lifted, {len(skipped)} skipped, written to {args.out}')
     return result
 

@@ -1,0 +1,4 @@
+# Copyright (c) bmc_mmpose authors. All rights reserved.
+# Not in the paper: a3d_b2d_pseudo_conf.py (confidence-weighted pseudo-labels) with three rounds.
+_base_ = ['./a3d_b2d_pseudo_conf.py']
+lifting_proxy = dict(pseudo_labels=dict(rounds=3))
