@@ -75,8 +75,8 @@ ROWS = OrderedDict([
     ('a3d_b2d_pseudo_uv', 'not in the paper: pseudo-labels refined in depth and 2D'),
     ('a3d_b2d_pseudo_uv_refine', 'not in the paper: the same, then test-time BMC refinement of depths and 2D'),
     ('a3d_b2d_pseudo_conf', 'not in the paper: BMC-refined pseudo-labels weighted by their residual L_BMC'),
-    ('a3d_b2d_pseudo2_conf', 'not in the paper: the same, two rounds'),
-    ('a3d_b2d_pseudo3_conf', 'not in the paper: the same, three rounds'),
+    ('a3d_b2d_pseudo2_conf', 'not in the paper: residual-weighted pseudo-labels, two rounds'),
+    ('a3d_b2d_pseudo3_conf', 'not in the paper: residual-weighted pseudo-labels, three rounds'),
     ('a3d_b2d_pseudo_uv_conf', 'not in the paper: pseudo-labels refined in depth and 2D, weighted by residual L_BMC'),
 ])
 DEFAULT_ROWS = ('a3d', 'a3d_b2d', 'a3d_b2d_bmc', 'a3d_b2d_bl', 'a3d_b2d_rb', 'a3d_b2d_a', 'a3d_b3d')
@@ -203,6 +203,8 @@ def main(argv=None):
             seen = {(r['row'], r['seed'], r['noise']) for r in merged['records']}
             merged['records'] += [r for r in part['records'] if (r['row'], r['seed'], r['noise']) not in seen]
         merged.pop('command', None)
+        for rec in merged['records']:  # names from ROWS, so that a renamed row reads the same in every record
+            rec['name'] = ROWS.get(rec['row'], rec.get('name', rec['row']))
         with open(args.out, 'w') as f:
             json.dump(merged, f, indent=1)
         rows = [r for r in ROWS if any(rec['row'] == r for rec in merged['records'])]
