@@ -142,3 +142,21 @@ def test_validation_split_is_other_hands_and_is_never_mixed_with_the_test_split(
     assert json.loads(out.read_text())['split'] == 'validation'
     with pytest.raises(SystemExit, match='validation split'):
         runner.main(args + ['--out', str(out)])
+
+
+def test_confidence_part_reports_signals_on_the_validation_split(analysis, monkeypatch, tmp_path):
+    import argparse
+    real_load_row = analysis.load_row
+    monkeypatch.setattr(analysis, 'load_row', lambda row: real_load_row(
+        row, {'lifting_proxy.iters': 3, 'lifting_proxy.batch_a': 16, 'lifting_proxy.batch_b': 16,
+              'model.test_cfg.bmc_refine.steps': 5}))
+    args = argparse.Namespace(noise='exact', num_a=200, num_b=200, num_test=40, cache_dir=str(tmp_path),
+                              refine_row='a3d_b2d_refine')
+    out = analysis.part_confidence(args, seed=0)
+    from bmc_mmpose.utils.lifting_proxy import VALIDATION_SEED
+    assert out['split_seed'] == VALIDATION_SEED and out['err3d_mm_before'] > 0 and out['err3d_mm_after'] > 0
+    rho = out['spearman_with_refined_err3d']
+    assert set(rho) == {'residual_l_bmc', 'initial_l_bmc', 'displacement'}
+    assert all(-1.0 <= v <= 1.0 for v in rho.values())
+    quartiles = out['refined_err3d_mm_by_residual_quartile']
+    assert len(quartiles) == 4 and all(q is None or q > 0 for q in quartiles)

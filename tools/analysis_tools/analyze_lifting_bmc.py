@@ -1,7 +1,7 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """What does BMC do to a keypoint lifter's predictions on domain B, and why? (the lifting proxy's diagnosis)
 
-Four parts; the first three on the lifting proxy's fixed test split of domain B (``tools/experiments/run_lifting_proxy.py``), BMC limits
+Five parts; the first three on the lifting proxy's fixed test split of domain B (``tools/experiments/run_lifting_proxy.py``), BMC limits
 computed from B's training 3D, exact or noisy 2D:
 
 ``minimum``  Is B's true hand a minimum of L_BMC *as it is applied* (joints placed from the 2.5D values with a root
@@ -22,6 +22,11 @@ computed from B's training 3D, exact or noisy 2D:
 ``refine_sweep`` Settings of the test-time BMC refinement (``test_cfg.bmc_refine``: steps, learning rate, term
              weights) applied to the prior row, measured on a *validation* split of B (``VALIDATION_SEED``, same size
              and input model as the test split), so that choosing them does not touch the test split.
+``confidence`` Which label-free signal tells a well refined hand from a badly refined one (for weighting
+             pseudo-labels)? On the validation split, the refinement of row ``--refine-row`` applied to its trained
+             lifter: Spearman correlation of each hand's refined 3D error with the L_BMC it keeps after refinement
+             (the residual), its L_BMC before, and how far the refinement moved it; and the refined error of the
+             hands per quartile of the residual.
 
 Example::
 
@@ -312,10 +317,49 @@ def part_refine_sweep(args, seed: int, save=None) -> Dict:
     return out
 
 
+def part_confidence(args, seed: int) -> Dict:
+    """Label-free signals of a refined hand's error, on B's *validation* split (see the module docstring)."""
+    from scipy.stats import spearmanr
+
+    from bmc_mmpose.utils.lifting_proxy import VALIDATION_SEED
+    data = ProxyData(seed, args.noise, args.num_a, args.num_b, args.num_test, cache_dir=args.cache_dir,
+                     test_seed=VALIDATION_SEED)
+    cfg, _ = load_row(args.refine_row)
+    torch.manual_seed(seed)
+    model = build_model(cfg, data.limits, data.bone_lengths)
+    train(model, data, dict(cfg.lifting_proxy), seed)
+    refine = dict(model.test_cfg['bmc_refine'])
+    t = data.test
+    test_cfg = dict(model.test_cfg)
+    model.test_cfg = dict(test_cfg, bmc_refine=None)
+    before = predict(model, data.test_input, data.test_conf, t['cam_K'])['joints_norm']
+    model.test_cfg = test_cfg
+    after = predict(model, data.test_input, data.test_conf, t['cam_K'])['joints_norm']
+    err_before = hand_errors(before, t['keypoints_3d'], t['ref_bone_length'])['err3d']
+    err_after = hand_errors(after, t['keypoints_3d'], t['ref_bone_length'])['err3d']
+    bmc = model.head._refine_loss(refine.get('loss'))
+    with torch.no_grad():
+        residual = bmc.terms(torch.from_numpy(after).float())['loss'].numpy()
+        initial = bmc.terms(torch.from_numpy(before).float())['loss'].numpy()
+    rel_before, rel_after = before - before[:, :1], after - after[:, :1]
+    moved = np.linalg.norm(rel_after - rel_before, axis=-1).mean(-1)
+    signals = dict(residual_l_bmc=residual, initial_l_bmc=initial, displacement=moved)
+    out = dict(refine_row=args.refine_row, split_seed=VALIDATION_SEED, noise=args.noise,
+               err3d_mm_before=float(err_before.mean()), err3d_mm_after=float(err_after.mean()),
+               share_residual_zero=float((residual <= 0).mean()),
+               spearman_with_refined_err3d={k: float(spearmanr(v, err_after)[0]) for k, v in signals.items()})
+    edges = np.quantile(residual, [0.25, 0.5, 0.75])
+    quartile = np.searchsorted(edges, residual, side='right')
+    out['refined_err3d_mm_by_residual_quartile'] = [float(err_after[quartile == q].mean()) if (quartile == q).any()
+                                                    else None for q in range(4)]  # None: tied residuals
+    print(f'[confidence] {json.dumps(out)}', flush=True)
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--parts', nargs='+', default=['minimum', 'descent', 'training'],
-                        choices=['minimum', 'descent', 'training', 'refine_sweep'])
+                        choices=['minimum', 'descent', 'training', 'refine_sweep', 'confidence'])
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--noise', default='exact')
     parser.add_argument('--num-a', type=int, default=20000)
@@ -330,6 +374,7 @@ def main(argv=None):
     parser.add_argument('--refine-uv-std', type=float, nargs='+', default=[0.0],
                         help='crop px; 0 holds the 2D (uv_std=None)')
     parser.add_argument('--prior-row', default='a3d_b2d')
+    parser.add_argument('--refine-row', default='a3d_b2d_refine', help='confidence: the row whose refinement is used')
     parser.add_argument('--bmc-row', default='a3d_b2d_bmc')
     parser.add_argument('--bmc-placement', default=None, help="override the BMC row's head.bmc_root_depth")
     parser.add_argument('--priors', nargs='+', default=['A as configured', "A without B's back views", '1000 A hands',
@@ -384,6 +429,9 @@ def main(argv=None):
             save()
 
         part_refine_sweep(args, args.seed, save_sweep)
+    if 'confidence' in args.parts:
+        report[f'confidence_{args.noise}_seed{args.seed}'] = part_confidence(args, args.seed)
+        save()
     print(f'[analyze-lifting-bmc] {time.time() - start:.0f} s, written to {args.out}')
 
 
