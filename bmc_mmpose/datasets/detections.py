@@ -40,7 +40,7 @@ import os
 import os.path as osp
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Container, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -120,6 +120,22 @@ def path_key_candidates(img_path: str, image_root: Optional[str] = None) -> List
     return [path] + suffixes + [osp.splitext(s)[0] for s in suffixes]
 
 
+def find_path_key(keys: Container[str], img_path: Union[str, int], image_root: Optional[str] = None) -> Optional[str]:
+    """The key of ``keys`` an image is filed under, or None.
+
+    With ``image_root`` the key must be the path relative to it (with or without extension). Without it the
+    longest suffix of ``img_path`` (whole path components) that is a key wins, then the same without the
+    file extension (OpenPose keys). Integers (sample ids) are looked up as strings.
+    """
+    if isinstance(img_path, (int, np.integer)):
+        key = str(int(img_path))
+        return key if key in keys else None
+    for key in path_key_candidates(str(img_path), image_root):
+        if key in keys:
+            return key
+    return None
+
+
 class HandDetections:
     """Detections of a set of images: ``key -> {hand side: HandDetection}``.
 
@@ -154,20 +170,8 @@ class HandDetections:
             raise KeyError(f'{self.source}: no detections for {key!r}') from None
 
     def find_key(self, img_path: Union[str, int], image_root: Optional[str] = None) -> Optional[str]:
-        """The entry key of an image, or None.
-
-        With ``image_root`` the key must be the path relative to it (with or without extension). Without it the
-        longest suffix of ``img_path`` (whole path components) that is a key wins, then the same without the
-        file extension (OpenPose keys). Integers (sample ids) are looked up as strings.
-        """
-        if isinstance(img_path, (int, np.integer)):
-            key = str(int(img_path))
-            return key if key in self._entries else None
-        candidates = path_key_candidates(str(img_path), image_root)
-        for key in candidates:
-            if key in self._entries:
-                return key
-        return None
+        """The entry key of an image, or None (:func:`find_path_key`)."""
+        return find_path_key(self._entries, img_path, image_root)
 
     def get(self, key: str, hand: Optional[str] = None) -> Optional[HandDetection]:
         """Detection of ``key`` for ``hand`` (``'right'``/``'left'``), or the most confident side for None."""

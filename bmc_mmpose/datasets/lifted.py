@@ -31,7 +31,7 @@ import torch
 
 from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 
-from .detections import HAND_SIDES, _normalize_key, path_key_candidates
+from .detections import HAND_SIDES, _normalize_key, find_path_key
 
 LIFTED_FORMAT = 'bmc_mmpose.lifted/v1'
 #: the plausibility terms whose sum is a lifted hand's residual L_BMC (:func:`lifted_residuals`)
@@ -102,14 +102,8 @@ class LiftedHands:
                 yield key, side, entry
 
     def find_key(self, img_path: Union[str, int], image_root: Optional[str] = None) -> Optional[str]:
-        """The key of an image (as ``HandDetections.find_key``: relative path, trailing part, or sample id)."""
-        if isinstance(img_path, (int, np.integer)):
-            key = str(int(img_path))
-            return key if key in self._images else None
-        for key in path_key_candidates(str(img_path), image_root):
-            if key in self._images:
-                return key
-        return None
+        """The key of an image, or None (``find_path_key``: relative path, trailing part, or sample id)."""
+        return find_path_key(self._images, img_path, image_root)
 
     def get(self, key: str, side: str) -> Optional[dict]:
         return self._images.get(_normalize_key(key), {}).get(side)

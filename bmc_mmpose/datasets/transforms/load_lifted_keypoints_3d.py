@@ -29,7 +29,8 @@ class LoadLiftedKeypoints3D(BaseTransform):
     i.e. ``mirrored=True``: the file is in the frame of the image as stored), ``ref_bone_length`` (1,) to the file's
     ``ref_bone_mm`` (the scale the hand was lifted at; the depth targets are scale-free) and ``has_3d`` (1,) to the
     hand's weight: 1, or with ``weighting='bmc_residual'`` :func:`bmc_residual_confidence` of the L_BMC the hand kept
-    after refinement (the sum of its plausibility terms, over every hand of the file; mean 1). The 2D label is left
+    after refinement (the sum of its three unweighted plausibility terms, i.e. L_BMC with equal term weights as in
+    the lifting proxy's refinement; over every hand of the file; mean 1). The 2D label is left
     alone (the user's 2D), and so is ``has_3d_eval``: use this transform in *training* pipelines only.
 
     The lifted file must use the dataset's own cameras (``lift_keypoints.py --dataset-config`` does): the 3D label is
