@@ -99,6 +99,17 @@ def write_synthetic_rhd(root: PathLike, split: str = 'training', num_samples: in
     return annotations
 
 
+def write_rhd_2d_dataset_config(root: PathLike, num_samples: int = 4, seed: int = 3) -> Tuple[Dict, Path]:
+    """Synthetic RHD samples (both hand sides) under ``root/rhd`` and a config file ``root/data.py`` holding them as a
+    2D-only ``Rhd3DDataset`` (``hand='auto'``) at ``train_dataloader.dataset``; returns (dataset config, file)."""
+    root = Path(root)
+    write_synthetic_rhd(root / 'rhd', 'training', num_samples=num_samples, seed=seed)
+    rhd = dict(type='Rhd3DDataset', data_root=str(root / 'rhd'), split='training', hand='auto', supervision='2d')
+    data_cfg = root / 'data.py'
+    data_cfg.write_text(f'train_dataloader = dict(dataset={rhd!r})\n')
+    return rhd, data_cfg
+
+
 # --------------------------------------------------------------------------------------------------------------
 # FreiHAND
 # --------------------------------------------------------------------------------------------------------------

@@ -77,11 +77,7 @@ def test_label_image_folder_round_trip(tiny_model, tmp_path):
 
 def test_label_dataset_round_trip_with_mirrored_samples(tiny_model, tmp_path):
     cfg_path, ckpt = tiny_model
-    fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=4, seed=3)
-    rhd = dict(type='Rhd3DDataset', data_root=str(tmp_path / 'rhd'), split='training', hand='auto',
-               supervision='2d')
-    data_cfg = tmp_path / 'data.py'
-    data_cfg.write_text(f'train_dataloader = dict(dataset={rhd!r})\n')
+    rhd, data_cfg = fx.write_rhd_2d_dataset_config(tmp_path, num_samples=4, seed=3)
     out = tmp_path / 'det.json'
     _load_tool().main([str(cfg_path), str(ckpt), '--dataset-config', str(data_cfg), '--out', str(out),
                        '--batch-size', '3'])

@@ -127,11 +127,7 @@ def test_dataset_source_writes_pseudo_labels_that_a_training_pipeline_reads(tool
     from bmc_mmpose.datasets import Rhd3DDataset
     from bmc_mmpose.datasets.lifted import load_lifted
     from bmc_mmpose.testing import dataset_fixtures as fx
-    fx.write_synthetic_rhd(tmp_path / 'rhd', 'training', num_samples=4, seed=3)
-    rhd = dict(type='Rhd3DDataset', data_root=str(tmp_path / 'rhd'), split='training', hand='auto',
-               supervision='2d')
-    data_cfg = tmp_path / 'data.py'
-    data_cfg.write_text(f'train_dataloader = dict(dataset={rhd!r})\n')
+    rhd, data_cfg = fx.write_rhd_2d_dataset_config(tmp_path, num_samples=4, seed=3)
     out = tmp_path / 'pseudo.json'
     refine = ['model.test_cfg.bmc_refine.steps=20', 'model.test_cfg.bmc_refine.loss.type=BMCLoss',
               'model.test_cfg.bmc_refine.loss.limits=literature']
