@@ -10,7 +10,8 @@ from .freihand_dataset import FreiHand3DDataset, freihand_val_ids
 from .hand_metainfo import HAND21_DATASET_INFO, get_hand21_dataset_info, hand21_dataset_info
 from .ho3d_dataset import HO3DDataset, ho3d_joints_to_internal
 from .image_folder_dataset import ImageFolderHandDataset, default_focal_intrinsics
-from .lifted import LIFTED_FORMAT, LiftedHands, bmc_residual_confidence, lifted_residuals, load_lifted, write_lifted
+from .lifted import (LIFTED_FORMAT, PSEUDO_LABEL_WEIGHTINGS, LiftedHands, bmc_residual_confidence, lifted_residuals,
+                     load_lifted, write_lifted)
 from .rhd_dataset import Rhd3DDataset
 from .transforms import (HandColorJitter, HandCropAffine, LoadDetectedKeypoints2D, LoadLiftedKeypoints3D,
                          PackHand3DInputs, apply_affine, crop_affine_matrix, crop_intrinsics, mirror_matrix)
@@ -24,5 +25,5 @@ __all__ = [
     'HandDetections', 'load_detections', 'path_key_candidates', 'write_detections', 'SimulatedDetections',
     'hand_sizes', 'simulate_detections', 'write_simulated_detections', 'intrinsics_problem', 'validate_intrinsics',
     'box_overlaps_image', 'LoadLiftedKeypoints3D', 'LIFTED_FORMAT', 'LiftedHands', 'bmc_residual_confidence',
-    'lifted_residuals', 'load_lifted', 'write_lifted'
+    'lifted_residuals', 'load_lifted', 'write_lifted', 'PSEUDO_LABEL_WEIGHTINGS'
 ]

@@ -8,7 +8,8 @@ Format ``bmc_mmpose.lifted/v1``::
                                 "keypoints_2d": 21 x [u, v], "input_confidence": [21], "z_root_mm": float,
                                 "joint_angles_rad": 15 x [flexion, abduction],
                                 "plausibility": {"plausible": bool, "loss_bl": .., "loss_rb": .., "loss_a": ..,
-                                                 "bones_out": int, "palm_pairs_out": int, "angles_out": int}},
+                                                 "bones_out": int, "palm_pairs_out": int, "angles_out": int},
+                                "bmc_residual": float},   # only when the lifting refined the hand with BMC
                       "left": {...}}},
      "skipped": [{"key": .., "hand": .., "reason": ..}]}
 
@@ -20,7 +21,9 @@ hand). ``keypoints_3d_mm`` is ``keypoints_3d_norm`` (reference-bone units: the m
 
 Used as 3D pseudo-labels by ``LoadLiftedKeypoints3D``: a lifter trained with 3D labels of one domain lifts (and
 BMC-refines, ``model.test_cfg.bmc_refine``) the 2D labels of another, and a second training uses the lifted hands as
-that domain's 3D labels, weighted by :func:`bmc_residual_confidence` of their plausibility terms.
+that domain's 3D labels, weighted by :func:`bmc_residual_confidence` of their ``bmc_residual``: the L_BMC each hand
+keeps after refinement, under the refinement's own loss (``Hand25DHead.bmc_residual``, as the lifting proxy weights
+its pseudo-labels).
 """
 import json
 from pathlib import Path
@@ -34,8 +37,8 @@ from bmc_mmpose.geometry.skeleton import NUM_JOINTS
 from .detections import HAND_SIDES, _normalize_key, find_path_key
 
 LIFTED_FORMAT = 'bmc_mmpose.lifted/v1'
-#: the plausibility terms whose sum is a lifted hand's residual L_BMC (:func:`lifted_residuals`)
-RESIDUAL_TERMS = ('loss_bl', 'loss_rb', 'loss_a')
+#: how pseudo-labels are weighted: all 1, or by :func:`bmc_residual_confidence` of each hand's ``bmc_residual``
+PSEUDO_LABEL_WEIGHTINGS = ('none', 'bmc_residual')
 
 
 def bmc_residual_confidence(residual: torch.Tensor) -> torch.Tensor:
@@ -125,16 +128,16 @@ def _joints(entry: Optional[dict], where: str) -> np.ndarray:
 
 
 def lifted_residuals(lifted: LiftedHands) -> Dict[Tuple[str, str], float]:
-    """Per ``(key, side)``, the hand's residual L_BMC: the sum of its plausibility terms ``RESIDUAL_TERMS``."""
+    """Per ``(key, side)``, the hand's ``bmc_residual`` (the L_BMC it kept after the lifting's BMC refinement)."""
     out = {}
     for key, side, entry in lifted.hands():
-        plaus = entry.get('plausibility')
         where = f'{lifted.source}: images[{key!r}][{side!r}]'
-        if not isinstance(plaus, dict) or any(t not in plaus for t in RESIDUAL_TERMS):
-            raise KeyError(f'{where}: "plausibility" with {RESIDUAL_TERMS} is needed for the residual weighting')
-        value = float(sum(float(plaus[t]) for t in RESIDUAL_TERMS))
+        if 'bmc_residual' not in entry:
+            raise KeyError(f'{where}: no "bmc_residual" (written only when the hands were lifted with BMC refinement, '
+                           '--cfg-options model.test_cfg.bmc_refine...), needed for the residual weighting')
+        value = float(entry['bmc_residual'])
         if not np.isfinite(value) or value < 0:
-            raise ValueError(f'{where}: plausibility terms must be finite and >= 0, got {plaus}')
+            raise ValueError(f'{where}: "bmc_residual" must be finite and >= 0, got {entry["bmc_residual"]!r}')
         out[(key, side)] = value
     return out
 

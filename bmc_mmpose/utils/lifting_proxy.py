@@ -182,8 +182,9 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
     pseudo_cfg = dict(proxy_cfg.get('pseudo_labels') or {})
     rounds = int(pseudo_cfg.pop('rounds', 1)) if pseudo_cfg else 0
     weighting = pseudo_cfg.pop('weighting', 'none') if pseudo_cfg else 'none'
-    if weighting not in ('none', 'bmc_residual'):
-        raise ValueError(f"lifting_proxy.pseudo_labels.weighting: 'none' or 'bmc_residual', got {weighting!r}")
+    from bmc_mmpose.datasets.lifted import PSEUDO_LABEL_WEIGHTINGS, bmc_residual_confidence
+    if weighting not in PSEUDO_LABEL_WEIGHTINGS:
+        raise ValueError(f'lifting_proxy.pseudo_labels.weighting: one of {PSEUDO_LABEL_WEIGHTINGS}, got {weighting!r}')
     initial = {k: v.clone() for k, v in model.state_dict().items()} if rounds else None
     seconds = _train_once(model, data, proxy_cfg, seed, log_every)
     for _ in range(rounds):
@@ -194,10 +195,7 @@ def train(model, data: ProxyData, proxy_cfg: dict, seed: int, log_every: int = 0
         model.test_cfg = test_cfg
         weight = None
         if weighting == 'bmc_residual':
-            from bmc_mmpose.datasets.lifted import bmc_residual_confidence
-            bmc = model.head._refine_loss(pseudo_cfg.get('loss'))
-            with torch.no_grad():
-                residual = bmc.terms(torch.from_numpy(pseudo_3d).float())['loss']
+            residual = model.head.bmc_residual(torch.from_numpy(pseudo_3d).float(), pseudo_cfg.get('loss'))
             weight = bmc_residual_confidence(residual).numpy()
         model.load_state_dict(initial)
         seconds += time.time() - start + _train_once(model, data, proxy_cfg, seed, log_every, pseudo_3d, weight)

@@ -31,10 +31,9 @@ def test_residual_confidence_rejects_bad_input(bad):
         bmc_residual_confidence(bad)
 
 
-def _hand(offset: float, loss_bl: float = 0.0) -> dict:
+def _hand(offset: float, residual: float = 0.0) -> dict:
     xyz = np.stack([np.linspace(-20, 20, 21) + offset, np.linspace(0, 30, 21), np.linspace(500, 540, 21)], -1)
-    return dict(keypoints_3d_mm=xyz.tolist(),
-                plausibility=dict(plausible=loss_bl == 0, loss_bl=loss_bl, loss_rb=0.0, loss_a=0.0))
+    return dict(keypoints_3d_mm=xyz.tolist(), bmc_residual=residual)
 
 
 def test_write_load_round_trip_and_residuals(tmp_path):
@@ -69,10 +68,10 @@ def test_load_errors_name_file_and_key(tmp_path):
         load_lifted(path)
     with pytest.raises(FileNotFoundError, match='none.json'):
         load_lifted(tmp_path / 'none.json')
-    no_plaus = _hand(0.0)
-    del no_plaus['plausibility']
-    write_lifted(path, {'k.png': {'right': no_plaus}}, ref_bone_mm=40.0)
-    with pytest.raises(KeyError, match=r'l\.json: images.*k\.png.*right.*plausibility'):
+    unrefined = _hand(0.0)
+    del unrefined['bmc_residual']
+    write_lifted(path, {'k.png': {'right': unrefined}}, ref_bone_mm=40.0)
+    with pytest.raises(KeyError, match=r'l\.json: images.*k\.png.*right.*bmc_residual'):
         LoadLiftedKeypoints3D(str(path), weighting='bmc_residual')
 
 

@@ -115,6 +115,11 @@ def test_cfg_options_turn_on_the_bmc_refinement(tool, checkpoint, tmp_path):
         total = {name: hand['plausibility']['loss_bl'] + hand['plausibility']['loss_rb'] +
                  0.1 * hand['plausibility']['loss_a'] for name, hand in (('before', before), ('after', after))}
         assert total['after'] < total['before'], (key, total)
+        # the L_BMC kept under the refinement's loss (weights 0.1 / 0.1 / 0.01 here), only when refined
+        assert 'bmc_residual' not in before and after['bmc_residual'] >= 0.0
+        np.testing.assert_allclose(after['bmc_residual'], 0.1 * (after['plausibility']['loss_bl'] +
+                                   after['plausibility']['loss_rb']) + 0.01 * after['plausibility']['loss_a'],
+                                   rtol=1e-4, atol=1e-6)
     with pytest.raises(KeyError, match='modle'):
         tool.main(base + ['--out', str(tmp_path / 'x.json'), '--cfg-options', 'modle.test_cfg.x=1'])
 

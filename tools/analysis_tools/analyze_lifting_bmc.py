@@ -337,10 +337,8 @@ def part_confidence(args, seed: int) -> Dict:
     after = predict(model, data.test_input, data.test_conf, t['cam_K'])['joints_norm']
     err_before = hand_errors(before, t['keypoints_3d'], t['ref_bone_length'])['err3d']
     err_after = hand_errors(after, t['keypoints_3d'], t['ref_bone_length'])['err3d']
-    bmc = model.head._refine_loss(refine.get('loss'))
-    with torch.no_grad():
-        residual = bmc.terms(torch.from_numpy(after).float())['loss'].numpy()
-        initial = bmc.terms(torch.from_numpy(before).float())['loss'].numpy()
+    residual = model.head.bmc_residual(torch.from_numpy(after).float(), refine.get('loss')).numpy()
+    initial = model.head.bmc_residual(torch.from_numpy(before).float(), refine.get('loss')).numpy()
     rel_before, rel_after = before - before[:, :1], after - after[:, :1]
     moved = np.linalg.norm(rel_after - rel_before, axis=-1).mean(-1)
     signals = dict(residual_l_bmc=residual, initial_l_bmc=initial, displacement=moved)

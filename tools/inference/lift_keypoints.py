@@ -17,8 +17,8 @@ e.g. ``train_dataloader.dataset.datasets.1``) with the dataset's own cameras and
 paths relative to its ``data_root``, as in a detections file. With test-time BMC refinement switched on
 (``--cfg-options model.test_cfg.bmc_refine...``) the output is a pseudo-label file for that dataset: a second
 training reads it with the ``LoadLiftedKeypoints3D`` transform (BMC-refined pseudo-labels,
-``docs/results/lifting_proxy.md``; ``--limits`` should then be the refinement's limits, since the transform's
-``weighting='bmc_residual'`` reads the plausibility terms written here).
+``docs/results/lifting_proxy.md``; with the refinement on, each hand also gets ``bmc_residual``, the L_BMC it kept
+under the refinement's loss, which the transform's ``weighting='bmc_residual'`` reads).
 
 Camera: a lifter needs the intrinsics ``K``. ``--cam-K`` gives one K for all images; ``--cam-k-file`` a JSON
 ``{image key: [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]}``; otherwise ``f = focal_over_width * W`` with the principal
@@ -36,7 +36,8 @@ Output JSON (``bmc_mmpose.datasets.lifted``, which also reads it)::
                                 "keypoints_2d": 21 x [u, v], "input_confidence": [21], "z_root_mm": float,
                                 "joint_angles_rad": 15 x [flexion, abduction],
                                 "plausibility": {"plausible": bool, "loss_bl": .., "loss_rb": .., "loss_a": ..,
-                                                 "bones_out": int, "palm_pairs_out": int, "angles_out": int}}}},
+                                                 "bones_out": int, "palm_pairs_out": int, "angles_out": int},
+                                "bmc_residual": float}}},   # with test_cfg.bmc_refine only
      "skipped": [{"key": .., "hand": .., "reason": ..}]}
 
 Hands with fewer than two finite keypoints of confidence > 0 are skipped and counted (``skipped``).
@@ -232,6 +233,8 @@ def main(argv=None):
         joints = torch.from_numpy(lifted['joints_norm']).float()
         angles = hand_joint_angles(joints).numpy()
         terms = bmc.terms(joints)
+        refine = (model.test_cfg or {}).get('bmc_refine')
+        residual = model.head.bmc_residual(joints, refine.get('loss')).numpy() if refine else None
     for i, hand in enumerate(hands):
         norm = lifted['joints_norm'][i].copy()
         uv = lifted['uv'][i].copy()
@@ -252,6 +255,8 @@ def main(argv=None):
             z_root_mm=round(float(lifted['z_root'][i]) * args.ref_bone_mm, 3),
             joint_angles_rad=np.round(angles[i], 5).tolist(),
             plausibility=plaus)
+        if residual is not None:
+            images[hand['key']][hand['hand']]['bmc_residual'] = float(residual[i])
     meta = dict(config=args.config, checkpoint=args.checkpoint, detections=args.detections,
                 dataset_config=args.dataset_config, dataset_key=args.dataset_key if args.dataset_config else None,
                 bmc_refine=(cfg.model.get('test_cfg') or {}).get('bmc_refine'), ref_bone_mm=args.ref_bone_mm,

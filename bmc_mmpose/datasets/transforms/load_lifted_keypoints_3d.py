@@ -8,10 +8,9 @@ from mmpose.registry import TRANSFORMS
 
 from bmc_mmpose.geometry.camera_numpy import mirror_points_3d
 
-from ..lifted import LiftedHands, bmc_residual_confidence, lifted_residuals, load_lifted
+from ..lifted import PSEUDO_LABEL_WEIGHTINGS, LiftedHands, bmc_residual_confidence, lifted_residuals, load_lifted
 
 _KEY_BY = ('img_path', 'img_id', 'sample_idx')
-_WEIGHTINGS = ('none', 'bmc_residual')
 _ON_MISSING = ('error', 'keep')
 
 
@@ -29,8 +28,8 @@ class LoadLiftedKeypoints3D(BaseTransform):
     i.e. ``mirrored=True``: the file is in the frame of the image as stored), ``ref_bone_length`` (1,) to the file's
     ``ref_bone_mm`` (the scale the hand was lifted at; the depth targets are scale-free) and ``has_3d`` (1,) to the
     hand's weight: 1, or with ``weighting='bmc_residual'`` :func:`bmc_residual_confidence` of the L_BMC the hand kept
-    after refinement (the sum of its three unweighted plausibility terms, i.e. L_BMC with equal term weights as in
-    the lifting proxy's refinement; over every hand of the file; mean 1). The 2D label is left
+    after refinement (its ``bmc_residual``, under the refinement's own loss; over every hand of the file; mean 1).
+    The 2D label is left
     alone (the user's 2D), and so is ``has_3d_eval``: use this transform in *training* pipelines only.
 
     The lifted file must use the dataset's own cameras (``lift_keypoints.py --dataset-config`` does): the 3D label is
@@ -50,7 +49,7 @@ class LoadLiftedKeypoints3D(BaseTransform):
 
     def __init__(self, lifted_file: str, weighting: str = 'none', key_by: str = 'img_path',
                  image_root: Optional[str] = None, on_missing: str = 'error'):
-        for name, value, allowed in (('weighting', weighting, _WEIGHTINGS), ('key_by', key_by, _KEY_BY),
+        for name, value, allowed in (('weighting', weighting, PSEUDO_LABEL_WEIGHTINGS), ('key_by', key_by, _KEY_BY),
                                      ('on_missing', on_missing, _ON_MISSING)):
             if value not in allowed:
                 raise ValueError(f'LoadLiftedKeypoints3D: {name} must be one of {allowed}, got {value!r}')

@@ -528,6 +528,14 @@ class Hand25DHead(BaseHead):
             uv_out = (uv + shift * uv_std).detach() if uv_std is not None else uv
             return uv_out, self.center_on_root(z.detach())
 
+    def bmc_residual(self, joints: Tensor, loss: OptConfigType = None) -> Tensor:
+        """Per-hand L_BMC ``(B,)`` of lifted ``joints`` ``(B, J, 3)`` (reference-bone units) under the refinement's
+        loss (``test_cfg.bmc_refine.loss``; None: the head's ``loss_bmc``), without gradient: after
+        :meth:`refine_with_bmc`, the L_BMC a hand keeps -- the confidence signal of BMC-refined pseudo-labels
+        (``bmc_mmpose.datasets.lifted.bmc_residual_confidence``)."""
+        with torch.no_grad():
+            return self._refine_loss(loss).to(joints.device).terms(joints)['loss']
+
     def _refine_loss(self, loss: OptConfigType) -> torch.nn.Module:
         """The loss module of :meth:`refine_with_bmc`, built once per config."""
         if loss is None:
