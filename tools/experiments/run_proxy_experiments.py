@@ -58,6 +58,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
     ('a3d_b3d', 'Tab. 2: 3D_A + 3D_B (upper bound)'),
+    ('a3d_b3d_bmc', 'Tab. 2: 3D_A + 3D_B + L_BMC'),
     ('a3d_bdet', 'Detected 2D: 3D_A + detected 2D_B, unweighted'),
     ('a3d_bdet_conf', 'Detected 2D: + confidence weighting + bone direction'),
     ('a3d_bdet_conf_bmc', 'Detected 2D: + confidence weighting + bone direction + L_BMC'),
