@@ -62,7 +62,7 @@ test_dataloader = dict(batch_size=64, num_workers=0, persistent_workers=False, d
 
 # Schedule: an iteration budget with Adam (from scratch on a CPU, SGD at the paper's lr barely left the mean pose
 # in our trials), lr x0.1 at 75 % as the paper's step decay.
-max_iters = 2000
+max_iters = 5000
 train_cfg = dict(_delete_=True, by_epoch=False, max_iters=max_iters, val_interval=max_iters // 2)
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=1e-3))
 param_scheduler = [

@@ -88,7 +88,7 @@ def test_proxy_config_builds(name):
     cfg = _load(PROXY_DIR / f'{name}.py')
     main = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'rhd3d_fh2d_synthetic.py'))
     # every row trains the main job's model, with the proxy's longer schedule (lr x0.1 at 75 % as the main job)
-    assert cfg.train_cfg.max_iters == 10000 and main.train_cfg.max_iters == 2000
+    assert cfg.train_cfg.max_iters == 10000 and main.train_cfg.max_iters == 5000
     assert cfg.param_scheduler[-1].milestones == [7500] and cfg.model.backbone == main.model.backbone
     assert cfg.model.head.readout == main.model.head.readout and cfg.model.head.input_size == main.model.head.input_size
     assert cfg.test_dataloader.dataset == main.test_dataloader.dataset  # every row is evaluated on the same images

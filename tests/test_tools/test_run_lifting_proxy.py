@@ -72,6 +72,7 @@ def test_every_lifting_row_config_is_a_runner_row_and_builds(runner):
     from mmengine.config import Config
     lifter = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'lifting' / 'rhd3d_fh2d_lifter.py'))
     assert lifter.model.head.root_solver == runner.load_row('a3d')[0].model.head.root_solver == 'bones'
+    assert lifter.train_cfg.max_iters == 2000  # its own schedule, not the image main job's
     assert sorted(runner.ROWS) == rows
     for row in rows:
         cfg, _ = runner.load_row(row)

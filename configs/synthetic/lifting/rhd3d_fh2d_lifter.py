@@ -32,3 +32,12 @@ val_pipeline = [dict(type='KeypointLifterInputs', noise_px=0.0), dict(type='Pack
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=256, dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
+
+# its own schedule (the main job's is longer): 2000 iterations, lr x0.1 at 75 %
+max_iters = 2000
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', by_epoch=False, milestones=[int(max_iters * 0.75)], gamma=0.1),
+]
+default_hooks = dict(checkpoint=dict(interval=max_iters // 2))

@@ -10,7 +10,7 @@ computed_limits = 'data/synthetic/bmc_limits_domain_b.json'
 approximated_limits = 'data/synthetic/bmc_limits_domain_a.json'
 detections_domain_b = 'data/synthetic/detections_domain_b.json'
 
-# a longer schedule than the main job's 2000 iterations (it fits a row's budget of 25 minutes on 2 cores, not the
+# a longer schedule than the main job's 5000 iterations (it fits a row's budget of 25 minutes on 2 cores, not the
 # main job's 15), validated and saved once, at its end; lr x0.1 at 75 % as the main job
 max_iters = 10000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
