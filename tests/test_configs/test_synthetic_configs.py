@@ -77,6 +77,42 @@ def test_proxy_runner_redirects_data_paths(tmp_path):
     assert copy.model.backbone == original.model.backbone and copy.train_cfg == original.train_cfg
 
 
+def test_proxy_runner_prepares_pseudo_labels_once(tmp_path, monkeypatch):
+    """The pseudo-label row's file: a lifter trained, then B's training 2D labels lifted with BMC refinement under
+    B's computed limits, into the data folder the row's config reads (redirected for another folder)."""
+    runner = _proxy_runner()
+    monkeypatch.setattr(runner, 'REPO', str(tmp_path))
+    calls = []
+
+    def fake_run(step, args):
+        calls.append(args)
+        if args[0] == 'tools/train.py':
+            work_dir = tmp_path / args[args.index('--work-dir') + 1]
+            work_dir.mkdir(parents=True)
+            (work_dir / 'last_checkpoint').write_text('w/lifter/iter_2000.pth\n')
+        else:
+            (tmp_path / args[args.index('--out') + 1]).write_text('{}')
+        return 1.0
+
+    monkeypatch.setattr(runner, 'run', fake_run)
+    monkeypatch.setattr(runner, 'config_for', lambda config, data_dir, work_dir: config)
+    (tmp_path / 'data' / 'other').mkdir(parents=True)
+    out = runner.prepare_pseudo_labels('data/other', 'w')
+    assert out == 'data/other/pseudo_labels_domain_b.json' and (tmp_path / out).is_file()
+    train, lift = calls
+    assert train == ['tools/train.py', 'configs/synthetic/lifting/rhd3d_fh2d_lifter.py', '--work-dir', 'w/lifter']
+    assert lift[:3] == ['tools/inference/lift_keypoints.py', train[1], 'w/lifter/iter_2000.pth']
+    assert lift[lift.index('--dataset-key') + 1] == 'train_dataloader.dataset.datasets.1'  # B's training part
+    assert lift[lift.index('--limits') + 1] == 'data/other/bmc_limits_domain_b.json'
+    assert 'model.test_cfg.bmc_refine.loss.limits=data/other/bmc_limits_domain_b.json' in lift
+    assert 'model.test_cfg.bmc_refine.steps=100' in lift
+    assert runner.prepare_pseudo_labels('data/other', 'w') == out and len(calls) == 2  # present: not redone
+    row = Config.fromfile(str(REPO / 'configs' / 'synthetic' / 'proxy' / 'a3d_b2d_pseudo.py'))
+    lifted = row.train_dataloader.dataset.datasets[1].pipeline[0]
+    assert lifted.type == 'LoadLiftedKeypoints3D' and lifted.weighting == 'bmc_residual'
+    assert lifted.lifted_file == 'data/synthetic/pseudo_labels_domain_b.json'
+
+
 def test_proxy_runner_needs_its_own_data_dir_for_another_gap():
     proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py'), '--gap', '0.5'],
                           capture_output=True, text=True, cwd=REPO)

@@ -40,6 +40,12 @@ from bmc_mmpose.utils.cli import run_tool  # noqa: E402
 CONFIG_DIR = 'configs/synthetic/proxy'
 DATA_DIR = 'data/synthetic'  # the proxy configs point here
 MAIN_CONFIG = 'configs/synthetic/rhd3d_fh2d_synthetic.py'
+LIFTER_CONFIG = 'configs/synthetic/lifting/rhd3d_fh2d_lifter.py'
+PSEUDO_LABEL_ROWS = ('a3d_b2d_pseudo', )  # rows that read DATA_DIR/pseudo_labels_domain_b.json
+# the lifting proxy's test-time refinement (docs/results/lifting_proxy.md), as in
+# configs/synthetic/lifting/rhd3d_fh2d_lifter_pseudo.py
+REFINE_OPTIONS = ('model.test_cfg.bmc_refine.steps=100', 'model.test_cfg.bmc_refine.loss.type=BMCLoss',
+                  'model.test_cfg.bmc_refine.loss.lambda_a=0.1')
 
 # row name -> (config stem, what the paper calls it)
 ROWS = OrderedDict([
@@ -54,6 +60,7 @@ ROWS = OrderedDict([
     ('a3d_b2d_bmc_x10', 'Not in the paper: + L_BMC with 10x the paper\'s weights'),
     ('a3d_b2d_refine', 'Not in the paper: 3D_A + 2D_B, test-time BMC refinement'),
     ('a3d_b2d_root_bones', 'Not in the paper: 3D_A + 2D_B, root pooled over all bones'),
+    ('a3d_b2d_pseudo', 'Not in the paper: 3D_A + 2D_B + BMC-refined lifts of B\'s 2D labels as 3D labels'),
     ('a3d_b2d_bmc_root_bones', 'Not in the paper: + L_BMC, root pooled over all bones'),
     ('a3d_b2d_bmc_limits_approx', 'Tab. 6: + L_BMC, limits approximated from A'),
     ('a3d_b2d_bmc_limits_literature', 'Tab. 6: + L_BMC, literature limits'),
@@ -122,6 +129,27 @@ def prepare(data_dir: str = DATA_DIR, gap: float = 1.0, work_dir: str = 'work_di
             'tools/data/simulate_detections.py', main_config, '--dataset-key', 'train_dataloader.dataset.datasets.1',
             '--out', detections
         ])
+
+
+def prepare_pseudo_labels(data_dir: str = DATA_DIR, work_dir: str = 'work_dirs/proxy') -> str:
+    """``data_dir/pseudo_labels_domain_b.json`` if absent: train the lifter of ``LIFTER_CONFIG`` (3D of A, 2D of B,
+    L_BMC) in ``WORK_DIR/lifter``, then lift domain B's training 2D labels with test-time BMC refinement under the
+    limits computed from B (``tools/inference/lift_keypoints.py``, residuals written for the weighting)."""
+    out = osp.join(data_dir, 'pseudo_labels_domain_b.json')
+    if osp.isfile(osp.join(REPO, out)):
+        return out
+    config = config_for(LIFTER_CONFIG, data_dir, work_dir)
+    lifter_dir = osp.join(work_dir, 'lifter')
+    run('lifter: train', ['tools/train.py', config, '--work-dir', lifter_dir])
+    with open(osp.join(REPO, lifter_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    limits = osp.join(data_dir, 'bmc_limits_domain_b.json')
+    run('lifter: lift domain B\'s 2D labels', [
+        'tools/inference/lift_keypoints.py', config, checkpoint, '--dataset-config', config, '--dataset-key',
+        'train_dataloader.dataset.datasets.1', '--limits', limits, '--out', out, '--cfg-options', *REFINE_OPTIONS,
+        f'model.test_cfg.bmc_refine.loss.limits={limits}'
+    ])
+    return out
 
 
 def metrics_path(work_dir: str, row: str) -> str:
@@ -318,6 +346,8 @@ def main():
     start = time.time()
     if not args.table_only:
         prepare(args.data_dir, args.gap, args.work_dir)
+        if set(args.rows) & set(PSEUDO_LABEL_ROWS):
+            prepare_pseudo_labels(args.data_dir, args.work_dir)
         for seed, folder in seed_dirs(args.work_dir, args.seeds):
             options = list(args.cfg_options) + ([f'randomness.seed={seed}'] if seed is not None else [])
             for row in args.rows:
