@@ -7,5 +7,6 @@
   ``bmc_mmpose.datasets.formats``; ``dataset_checks``: the data_info contract's assertions;
 - ``hand25d_batches``: packed 2.5D batches for model tests; ``metric_samples``: evaluated samples for metric tests;
 - ``small_hand3d_config``: small model configs and tiny training configs;
-- ``bmc_loop_reference``: the per-sample loop reference of the BMC loss.
+- ``bmc_loop_reference``: the per-sample loop reference of the BMC loss;
+- ``tool_modules``: a script of ``tools/`` imported as a module.
 """

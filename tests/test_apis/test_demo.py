@@ -11,16 +11,14 @@ from mmengine.config import Config
 
 from bmc_mmpose.apis import init_hand3d_model
 from bmc_mmpose.testing.small_hand3d_config import small_config
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_SAMPLES = REPO / '..' / 'shared' / 'data' / 'real_samples'
 
 
 def _demo_module():
-    spec = importlib.util.spec_from_file_location('bmc_demo', REPO / 'tools' / 'inference' / 'demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'inference' / 'demo.py')
 
 
 def test_demo_on_real_freihand_image(tmp_path):

@@ -1,6 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """ONNX export of a small randomly initialised model, run in onnxruntime against PyTorch."""
-import importlib.util
 from pathlib import Path
 
 import cv2
@@ -14,15 +13,13 @@ from mmengine.config import Config
 from bmc_mmpose.apis import CROP_NETWORK_INPUTS, CROP_NETWORK_OUTPUTS, Hand3DCropNetwork, Hand3DPredictor
 from bmc_mmpose.apis import init_hand3d_model
 from bmc_mmpose.testing.small_hand3d_config import INPUT_SIZE, small_config
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('bmc_pytorch2onnx', REPO / 'tools' / 'deployment' / 'pytorch2onnx.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'deployment' / 'pytorch2onnx.py')
 
 
 @pytest.fixture(scope='module')

@@ -12,6 +12,7 @@ from mmengine.registry import init_default_scope
 import bmc_mmpose  # noqa: F401  (registers everything, as custom_imports does)
 from bmc_mmpose.models import BMCLoss, ConfidenceKeypoint2DLoss
 from mmpose.registry import MODELS
+from bmc_mmpose.testing.tool_modules import load_tool
 
 init_default_scope('mmpose')
 
@@ -28,11 +29,7 @@ def _load(path: Path) -> Config:
 
 
 def _proxy_runner():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('runner', REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py')
-    runner = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(runner)
-    return runner
+        return load_tool(REPO / 'tools' / 'experiments' / 'run_proxy_experiments.py')
 
 
 def test_proxy_rows_match_the_runner():

@@ -1,6 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/data/simulate_detections.py: detections of a config's dataset, read back through LoadDetectedKeypoints2D."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -8,15 +7,13 @@ import numpy as np
 import pytest
 
 from bmc_mmpose.synthetic import generate_synthetic
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('simulate_detections', REPO / 'tools' / 'data' / 'simulate_detections.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'data' / 'simulate_detections.py')
 
 
 @pytest.fixture(scope='module')

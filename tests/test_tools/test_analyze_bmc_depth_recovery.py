@@ -1,22 +1,18 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/analysis_tools/analyze_bmc_depth_recovery.py: BMC alone, with exact 2D, moves relative depths towards the truth."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('analyze_bmc_depth_recovery',
-                                                  REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'analysis_tools' / 'analyze_bmc_depth_recovery.py')
 
 
 @pytest.fixture(scope='module')

@@ -1,20 +1,17 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/analysis_tools/analyze_scale_errors.py: the scale-versus-shape decomposition on crafted predictions."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('analyze_scale_errors', REPO / 'tools' / 'analysis_tools' / 'analyze_scale_errors.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'analysis_tools' / 'analyze_scale_errors.py')
 
 
 def _hands(n=4, seed=0):

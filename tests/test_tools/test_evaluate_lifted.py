@@ -1,6 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/analysis_tools/evaluate_lifted.py: pseudo-label errors against a dataset's own 3D labels."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,16 +9,13 @@ import pytest
 from bmc_mmpose.datasets.lifted import write_lifted
 from bmc_mmpose.geometry.camera_numpy import mirror_points_3d
 from bmc_mmpose.testing.dataset_fixtures import write_rhd_2d_dataset_config
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('evaluate_lifted',
-                                                  REPO / 'tools' / 'analysis_tools' / 'evaluate_lifted.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'analysis_tools' / 'evaluate_lifted.py')
 
 
 def _labelled_hands(data_cfg: Path):

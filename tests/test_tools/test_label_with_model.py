@@ -1,6 +1,5 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/data/label_with_model.py: a tiny model labels images / a dataset; the file feeds the detections readers."""
-import importlib.util
 
 import cv2
 import numpy as np
@@ -18,6 +17,7 @@ from bmc_mmpose.testing import dataset_fixtures as fx
 from bmc_mmpose.testing.small_hand3d_config import small_config
 
 from .tiny_setup import REPO, run_tool
+from bmc_mmpose.testing.tool_modules import load_tool
 
 TOOL = REPO / 'tools' / 'data' / 'label_with_model.py'
 
@@ -40,10 +40,7 @@ def tiny_model(tmp_path_factory):
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('label_with_model', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(TOOL)
 
 
 def test_label_image_folder_round_trip(tiny_model, tmp_path):

@@ -1,12 +1,12 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/inference/lift_keypoints.py: a detections file in, every hand out, 3D consistent with the 2D it was given."""
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'synthetic' / 'lifting' / 'a3d.py'
@@ -14,10 +14,7 @@ CONFIG = REPO / 'configs' / 'synthetic' / 'lifting' / 'a3d.py'
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('lift_keypoints', REPO / 'tools' / 'inference' / 'lift_keypoints.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / 'inference' / 'lift_keypoints.py')
 
 
 @pytest.fixture

@@ -1,21 +1,18 @@
 # Copyright (c) bmc_mmpose authors. All rights reserved.
 """tools/experiments/run_lifting_proxy.py and tools/analysis_tools/analyze_lifting_bmc.py on a tiny budget: records, columns, the BMC minimum."""
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bmc_mmpose.testing.tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _load(folder, name):
-    spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / folder / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(REPO / 'tools' / folder / f'{name}.py')
 
 
 @pytest.fixture(scope='module')
